@@ -1,0 +1,36 @@
+# Every task in one place. `make serve` and `make test` work on a fresh machine
+# with Python 3.11: each creates .venv and installs the pinned requirements.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test lint format install install-test binary bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+
+serve: install
+	$(BIN)/python run.py serve
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist

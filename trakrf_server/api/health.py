@@ -1,0 +1,53 @@
+"""Liveness and readiness probes (INT-103)."""
+
+from __future__ import annotations
+
+import time
+
+import tornado.web
+
+from trakrf_server import __version__
+from trakrf_server.context import AppContext
+
+
+class _ProbeHandler(tornado.web.RequestHandler):
+    @property
+    def ctx(self) -> AppContext:
+        return self.application.settings["ctx"]
+
+    def set_default_headers(self) -> None:
+        from trakrf_server.request_ids import new_request_id
+
+        if not hasattr(self, "request_id"):
+            self.request_id = (
+                self.request.headers.get("X-Request-ID") or new_request_id()
+            )
+        self.set_header("X-Request-ID", self.request_id)
+
+
+class HealthzHandler(_ProbeHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("ok")
+
+
+class ReadyzHandler(_ProbeHandler):
+    async def get(self) -> None:
+        ok = await self.ctx.db.read(self.ctx.db.ping)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_status(200 if ok else 503)
+        self.finish("ok" if ok else "database unavailable")
+
+
+class HealthHandler(_ProbeHandler):
+    async def get(self) -> None:
+        ok = await self.ctx.db.read(self.ctx.db.ping)
+        self.set_status(200 if ok else 503)
+        self.finish(
+            {
+                "status": "ok" if ok else "degraded",
+                "version": __version__,
+                "uptime_seconds": int(time.time() - self.ctx.started_at),
+                "database": "ok" if ok else "unavailable",
+            }
+        )

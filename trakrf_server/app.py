@@ -1,0 +1,70 @@
+"""The application: one route table that shows every URL the server answers."""
+
+from __future__ import annotations
+
+import logging
+
+import tornado.web
+
+from trakrf_server.api import fallback, health, spa
+from trakrf_server.api.public import orgs as public_orgs
+from trakrf_server.auth.tokens import load_or_create_secret
+from trakrf_server.config import Config
+from trakrf_server.context import AppContext
+from trakrf_server.db import Database
+from trakrf_server.mail import Mailer
+from trakrf_server.paths import static_dir
+from trakrf_server.ratelimit import BucketStore, MemoryBuckets, RedisBuckets
+
+log = logging.getLogger("trakrf.app")
+
+# Path parameters accept any segment so a malformed id reaches the handler and
+# gets its 400 (ID-3) instead of falling through to "unknown route".
+ID = r"([^/]+)"
+
+
+def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
+    """Every URL, most specific first; the last two catch whatever is left."""
+    v1 = "/api/v1"
+    return [
+        # public API (CONTRACT SURF-1)
+        (rf"{v1}/orgs/me", public_orgs.OrgMeHandler),
+        # probes
+        (r"/healthz", health.HealthzHandler),
+        (r"/readyz", health.ReadyzHandler),
+        (r"/health", health.HealthHandler),
+        # anything else under /api/ is unknown (SURF-5) or retired (SURF-6)
+        (r"/api/.*", fallback.UnknownApiRouteHandler),
+    ]
+
+
+def make_limiter(config: Config) -> BucketStore | None:
+    rl = config.rate_limit
+    if not rl.enabled:
+        return None
+    if rl.store == "redis":
+        return RedisBuckets(rl.redis_url, rl.burst, rl.per_minute)
+    if rl.store != "memory":
+        raise ValueError(f"unknown rate_limit.store {rl.store!r}")
+    return MemoryBuckets(rl.burst, rl.per_minute)
+
+
+def make_context(config: Config, db: Database | None = None) -> AppContext:
+    """Open the database (applying migrations) and gather what handlers share."""
+    if db is None:
+        db = Database(config)
+        db.open()
+    secret = load_or_create_secret(config.auth.jwt_secret, config.data_path)
+    return AppContext(
+        config=config,
+        db=db,
+        secret=secret,
+        limiter=make_limiter(config),
+        mailer=Mailer(config.mail),
+    )
+
+
+def make_app(ctx: AppContext) -> tornado.web.Application:
+    table: list = list(routes())
+    table.append((r"/(.*)", spa.SpaHandler, {"path": str(static_dir())}))
+    return tornado.web.Application(table, ctx=ctx, compress_response=False)

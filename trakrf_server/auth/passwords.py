@@ -1,0 +1,40 @@
+"""bcrypt password hashing. Callers run these off the event loop (they are slow)."""
+
+from __future__ import annotations
+
+import bcrypt
+
+# bcrypt reads at most 72 bytes; longer passwords are refused rather than
+# silently truncated (and bcrypt 5 raises on them).
+MAX_PASSWORD_BYTES = 72
+MIN_PASSWORD_CHARS = 8
+
+# A hash of a random password: checking against it when the e-mail is unknown
+# makes a failed login take as long as a wrong password.
+_DUMMY_HASH = b"$2b$10$R.jB5XD9B0/kZDSTRpcSCOvhcg3O0SmzMMLVe.689lz9j1m3/OKtS"
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is unacceptable, or None."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        return f"password must be at least {MIN_PASSWORD_CHARS} characters"
+    if len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES:
+        return f"password must be at most {MAX_PASSWORD_BYTES} bytes"
+    return None
+
+
+def hash_password(password: str, rounds: int = 10) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode()
+
+
+def check_password(password: str, hashed: str | None) -> bool:
+    """True when ``password`` matches; a None hash still costs one bcrypt check."""
+    encoded = password.encode("utf-8", "replace")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        return False
+    target = hashed.encode() if hashed else _DUMMY_HASH
+    try:
+        ok = bcrypt.checkpw(encoded, target)
+    except ValueError:
+        return False
+    return ok and hashed is not None

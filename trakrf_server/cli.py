@@ -1,0 +1,257 @@
+"""Command line: ``serve``, ``migrate``, ``create-user``, ``mint-key``, ``version``.
+
+``python run.py COMMAND …`` in a checkout, ``trakrf-server COMMAND …`` as the
+single executable. Wrong arguments print a message and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from trakrf_server import __version__, timeutil
+from trakrf_server.config import Config, ConfigError, load_config
+
+log = logging.getLogger("trakrf.server")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    for flag, key in (
+        ("host", "server.host"),
+        ("port", "server.port"),
+        ("data_dir", "server.data_dir"),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[key] = value
+    return load_config(args.config, overrides)
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+# --- serve ------------------------------------------------------------------------
+
+
+async def _serve(config: Config, ready: Any = None) -> None:
+    import tornado.httpserver
+
+    from trakrf_server.app import make_app, make_context
+
+    ctx = make_context(config)
+    app = make_app(ctx)
+    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=16 << 20)
+    server.listen(config.server.port, config.server.host)
+    log.info(
+        "trakrf-server %s listening on http://%s:%d (data in %s)",
+        __version__,
+        config.server.host,
+        config.server.port,
+        config.data_path,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    server.stop()
+    await server.close_all_connections()
+    ctx.db.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    asyncio.run(_serve(config))
+    return 0
+
+
+# --- migrate ----------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from trakrf_server.db import Database
+    from trakrf_server.migrate import apply_migrations
+
+    config = _config(args)
+    db = Database(config)
+    db.open(migrate=False)
+    applied = apply_migrations(db.db)
+    print(
+        f"applied {len(applied)} migration(s)"
+        + (": " + ", ".join(applied) if applied else "")
+    )
+    db.close()
+    return 0
+
+
+# --- create-user ------------------------------------------------------------------
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from trakrf_server.auth.passwords import hash_password, password_problem
+    from trakrf_server.db import Database
+    from trakrf_server.errors import ApiError
+    from trakrf_server.services import accounts
+
+    config = _config(args)
+    password = sys.stdin.readline().rstrip("\r\n")
+    problem = password_problem(password)
+    if problem:
+        print(
+            f"error: {problem} (the password is read from standard input)",
+            file=sys.stderr,
+        )
+        return 2
+    hashed = hash_password(password, config.auth.bcrypt_rounds)
+
+    def create() -> str:
+        user = accounts.create_user(args.email, hashed, is_superadmin=args.superadmin)
+        said = f"created user {user.id} <{user.email}>"
+        if args.org:
+            org = accounts.create_org(args.org)
+            accounts.add_member(user, org, args.role)
+            said += f", {args.role} of org {org.id} {org.name!r} ({org.identifier})"
+        return said
+
+    db = Database(config)
+    db.open()
+    try:
+        print(db.run_sync_write(create))
+    except ApiError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
+# --- mint-key ---------------------------------------------------------------------
+
+
+def cmd_mint_key(args: argparse.Namespace) -> int:
+    from trakrf_server.auth.tokens import load_or_create_secret
+    from trakrf_server.db import Database
+    from trakrf_server.errors import ApiError
+    from trakrf_server.models import Organization
+    from trakrf_server.services import keys
+
+    config = _config(args)
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+    unknown = [s for s in scopes if s not in keys.ALL_SCOPES]
+    if not scopes or unknown:
+        allowed = ", ".join(keys.ALL_SCOPES)
+        print(
+            f"error: --scopes takes a comma-separated list of: {allowed}",
+            file=sys.stderr,
+        )
+        return 2
+    expires = None
+    if args.expires_at:
+        expires = timeutil.parse_rfc3339(args.expires_at)
+        if expires is None:
+            print("error: --expires-at must be an RFC 3339 timestamp", file=sys.stderr)
+            return 2
+
+    def mint() -> str:
+        org = Organization.get_or_none(
+            (
+                (Organization.id == _as_int(args.org))
+                | (Organization.identifier == args.org)
+            )
+            & Organization.deleted_at.is_null()
+        )
+        if org is None:
+            raise ApiError("not_found", f"organization {args.org!r} not found")
+        _, token = keys.mint_key(secret, org.id, args.name, scopes, expires)
+        return token
+
+    db = Database(config)
+    db.open()
+    secret = load_or_create_secret(config.auth.jwt_secret, config.data_path)
+    try:
+        print(db.run_sync_write(mint))
+    except ApiError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
+def _as_int(text: str) -> int:
+    return int(text) if text.isdigit() else -1
+
+
+# --- parser -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trakrf-server", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"trakrf-server {__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", default="config.toml", help="configuration file")
+        p.add_argument("--data-dir", dest="data_dir", help="where the data lives")
+
+    p = sub.add_parser("serve", help="run the server")
+    common(p)
+    p.add_argument("--host", help="address to listen on")
+    p.add_argument("--port", type=int, help="port to listen on")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply pending database migrations")
+    common(p)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("create-user", help="create a user (password read from stdin)")
+    common(p)
+    p.add_argument("email")
+    p.add_argument("--org", help="also create this organization")
+    p.add_argument(
+        "--role", default="admin", choices=["viewer", "operator", "manager", "admin"]
+    )
+    p.add_argument("--superadmin", action="store_true", help="grant superadmin")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("mint-key", help="mint an API key and print its token once")
+    common(p)
+    p.add_argument("org", help="organization id or identifier")
+    p.add_argument("name", help="a name for the key")
+    p.add_argument("--scopes", required=True, help="comma-separated scopes")
+    p.add_argument("--expires-at", dest="expires_at", help="RFC 3339 expiry")
+    p.set_defaults(func=cmd_mint_key)
+
+    p = sub.add_parser("version", help="print the version")
+    p.set_defaults(func=lambda args: print(f"trakrf-server {__version__}") or 0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_usage(sys.stderr)
+        print("error: a command is required", file=sys.stderr)
+        return 2
+    _setup_logging()
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,168 @@
+"""Configuration: config.toml, then TRAKRF_<SECTION>_<KEY> variables, then flags.
+
+Usage::
+
+    config = load_config("config.toml", overrides={"server.port": 9090})
+    config.server.port  # -> 9090
+
+The result is frozen; nothing re-reads configuration per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration file or value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: str = "./data"
+    public_url: str = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""
+    read_threads: int = 4
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    jwt_secret: str = ""
+    session_lifetime: int = 3600
+    open_signup: bool = True
+    bcrypt_rounds: int = 10
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    enabled: bool = True
+    burst: int = 120
+    per_minute: int = 60
+    store: str = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    from_address: str = "trakrf-server@localhost"
+
+
+@dataclass(frozen=True)
+class CorsConfig:
+    allow_origin: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    cors: CorsConfig = field(default_factory=CorsConfig)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.server.data_dir).expanduser().resolve()
+
+    def replace(self, overrides: Mapping[str, Any]) -> Config:
+        """A copy with dotted keys (``"server.port"``) replaced, values coerced."""
+        return _apply(self, overrides)
+
+
+def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
+    where = f"{section}.{key}"
+    if isinstance(current, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("true", "1", "yes", "on"):
+            return True
+        if text in ("false", "0", "no", "off"):
+            return False
+        raise ConfigError(f"{where} must be true or false, got {raw!r}")
+    if isinstance(current, int):
+        if isinstance(raw, bool):
+            raise ConfigError(f"{where} must be an integer, got {raw!r}")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where} must be an integer, got {raw!r}") from None
+    return str(raw)
+
+
+def _apply(config: Config, overrides: Mapping[str, Any]) -> Config:
+    sections = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    for dotted, raw in overrides.items():
+        section, _, key = dotted.partition(".")
+        if section not in sections:
+            raise ConfigError(f"unknown configuration section [{section}]")
+        current = sections[section]
+        if key not in {f.name for f in dataclasses.fields(current)}:
+            raise ConfigError(f"unknown configuration key {section}.{key}")
+        value = _coerce(section, key, getattr(current, key), raw)
+        sections[section] = dataclasses.replace(current, **{key: value})
+    return Config(**sections)
+
+
+def _flatten(document: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section, values in document.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"top-level key {section!r} must be a [section]")
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value
+    return flat
+
+
+def _environment(env: Mapping[str, str]) -> dict[str, Any]:
+    # Section names may contain underscores (rate_limit), so match each known
+    # section prefix rather than splitting the variable name at the first "_".
+    found: dict[str, Any] = {}
+    for f in dataclasses.fields(Config):
+        prefix = f"TRAKRF_{f.name.upper()}_"
+        for name, value in env.items():
+            if name.startswith(prefix):
+                found[f"{f.name}.{name[len(prefix) :].lower()}"] = value
+    return found
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Read ``path`` (if given and present), the environment, then ``overrides``.
+
+    Raises ConfigError for an unreadable file or an unknown or ill-typed key.
+    """
+    config = Config()
+    if path is not None:
+        file = Path(path)
+        if file.exists():
+            try:
+                document = tomllib.loads(file.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{file}: {exc}") from exc
+            config = _apply(config, _flatten(document))
+        elif Path(path) != Path("config.toml"):
+            raise ConfigError(f"configuration file {file} not found")
+    config = _apply(config, _environment(os.environ if env is None else env))
+    return _apply(config, overrides or {})

@@ -1,0 +1,57 @@
+"""Strict JSON decoding of request bodies (CONTRACT VAL-2, VAL-3).
+
+The standard library is lenient where the contract is not (it accepts NaN and
+Infinity, and leaves lone surrogates in strings), so this wraps it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from trakrf_server.errors import bad_request
+
+NOT_JSON = "Request body is not valid JSON"
+NULL_BODY = "Request body must be a JSON object (RFC 7396)"
+NOT_OBJECT = "Request body could not be decoded as the expected type"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _clean(value: Any) -> Any:
+    # Lone UTF-16 surrogate escapes become U+FFFD so nothing downstream (the
+    # database driver, the encoder) ever fails on them.
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def decode(raw: bytes) -> Any:
+    """Any JSON value from ``raw``, or ApiError bad_request."""
+    if b"\x00" in raw:
+        raise bad_request(NOT_JSON)
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise bad_request(NOT_JSON) from None
+    return _clean(value)
+
+
+def decode_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from ``raw``: VAL-2's three bad_request cases otherwise."""
+    value = decode(raw)
+    if value is None:
+        raise bad_request(NULL_BODY)
+    if not isinstance(value, dict):
+        raise bad_request(NOT_OBJECT)
+    return value
