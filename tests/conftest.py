@@ -96,7 +96,9 @@ class Api:
             body = json.dumps(json_body)
             if content_type is None:
                 content_type = (
-                    "application/merge-patch+json" if method == "PATCH" else "application/json"
+                    "application/merge-patch+json"
+                    if method == "PATCH"
+                    else "application/json"
                 )
         if content_type is not None:
             sent["Content-Type"] = content_type
@@ -169,7 +171,9 @@ class Seed:
             return org.id, user.id
 
         org_id, user_id = self.write(create)
-        return Tenant(org_id, user_id, email, password, self.session(user_id, email, org_id))
+        return Tenant(
+            org_id, user_id, email, password, self.session(user_id, email, org_id)
+        )
 
     def session(self, user_id: int, email: str, org_id: int | None) -> str:
         return mint_session(self.ctx.secret, user_id, email, org_id, 3600)
@@ -185,3 +189,25 @@ class Seed:
 @pytest.fixture
 def seed(ctx) -> Seed:
     return Seed(ctx)
+
+
+PG_ADMIN_DSN = "postgresql://127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    import uuid
+
+    name = f"trakrf_t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -1,0 +1,170 @@
+"""Envelope, request ids, methods and unknown routes (CONTRACT SURF, ERR, REQ,
+METHOD)."""
+
+import re
+
+import pytest
+
+from trakrf_server.request_ids import new_request_id
+
+ME = "/api/v1/orgs/me"
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+ENVELOPE_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
+
+
+@pytest.mark.gen_test
+async def test_error_envelope_shape(api):
+    # ERR-1, ERR-3, ERR-4, SURF-2
+    r = await api.get(ME + "?x=1")
+    assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = r.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == ENVELOPE_KEYS
+    assert body["error"]["status"] == r.status == 401
+    assert body["error"]["instance"] == ME
+    assert body["error"]["request_id"] == r.headers["X-Request-ID"]
+
+
+@pytest.mark.gen_test
+async def test_request_id_generated_and_echoed(api):
+    # REQ-1, REQ-2, REQ-3
+    generated = await api.get(ME)
+    assert ULID.match(generated.headers["X-Request-ID"])
+    echoed = await api.get(ME, headers={"X-Request-ID": "my id/with odd chars"})
+    assert echoed.headers["X-Request-ID"] == "my id/with odd chars"
+    assert echoed.error["request_id"] == "my id/with odd chars"
+    probe = await api.get("/healthz")
+    assert ULID.match(probe.headers["X-Request-ID"])
+
+
+def test_request_ids_are_monotonic():
+    # REQ-2: monotonic within the process, even inside one millisecond
+    ids = [new_request_id() for _ in range(2000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "path", ["/api/v1/keys", "/api/v1/scans", "/api/v1/tags", "/api/v2/x", "/api/v1/"]
+)
+async def test_unknown_api_routes(api, path):
+    # SURF-5, SURF-8: 404 before authentication, any method
+    for method in ("GET", "POST", "DELETE"):
+        r = await api.request(method, path, body=b"{}" if method == "POST" else None)
+        assert r.status == 404
+        assert r.error["type"] == "not_found"
+        assert r.error["detail"] == f"Unknown API route: {path}"
+        assert "WWW-Authenticate" not in r.headers
+
+
+@pytest.mark.gen_test
+async def test_retired_routes(api):
+    # SURF-6
+    expected = {
+        "/api/v1/assets/lookup": "This endpoint has been removed. Use GET "
+        "/api/v1/assets?external_key= to find an asset by external_key.",
+        "/api/v1/locations/lookup": "This endpoint has been removed. Use GET "
+        "/api/v1/locations?external_key= to find a location by external_key.",
+        "/api/v1/locations/current": "This endpoint has moved. Use GET "
+        "/api/v1/reports/asset-locations.",
+    }
+    for path, detail in expected.items():
+        for method in ("GET", "PUT"):
+            r = await api.request(method, path, body=b"" if method == "PUT" else None)
+            assert r.status == 404, (path, r)
+            assert r.error["detail"] == detail
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "method", ["PUT", "POST", "DELETE", "PATCH", "OPTIONS", "TRACE"]
+)
+async def test_method_not_allowed_before_auth(api, method):
+    # METHOD-1, METHOD-2, METHOD-4 (CORS off), AUTH-9
+    r = await api.request(
+        method, ME, body=b"{}" if method in ("PUT", "POST", "PATCH") else None
+    )
+    assert r.status == 405
+    assert r.headers["Allow"] == "GET, HEAD"
+    assert r.error["type"] == "method_not_allowed"
+    assert r.error["title"] == "Method not allowed"
+    assert r.error["detail"] == "Allowed methods: GET, HEAD"
+    assert r.headers["X-RateLimit-Remaining"] == "60"
+    assert "X-Request-ID" in r.headers
+
+
+@pytest.mark.gen_test
+async def test_head_mirrors_get(api, seed):
+    # METHOD-3, SURF-2 (HEAD has no body)
+    tenant = seed.tenant()
+    key = seed.key(tenant.org_id)
+    got = await api.get(ME, token=key)
+    head = await api.request("HEAD", ME, token=key)
+    assert head.status == got.status == 200
+    assert head.text == ""
+    assert head.headers["Content-Type"] == got.headers["Content-Type"]
+    assert int(head.headers["X-RateLimit-Remaining"]) <= 60
+    unauthenticated = await api.request("HEAD", ME)
+    assert unauthenticated.status == 401
+    assert unauthenticated.text == ""
+
+
+@pytest.mark.gen_test
+async def test_internal_errors_hide_details(api, seed, ctx, monkeypatch, caplog):
+    # ERR-5: no traceback, SQL or module path reaches the client
+    from trakrf_server.api.public import orgs
+
+    def explode(org_id):
+        raise RuntimeError("secret internals /usr/lib/python SELECT * FROM x")
+
+    monkeypatch.setattr(orgs, "_org_name", explode)
+    tenant = seed.tenant()
+    r = await api.get(ME, token=seed.key(tenant.org_id))
+    assert r.status == 500
+    assert r.error["type"] == "internal_error"
+    assert r.error["title"] == "Internal server error"
+    assert r.error["detail"] == "An unexpected error occurred"
+    assert "SELECT" not in r.text and "python" not in r.text
+    assert any(
+        "secret internals" in rec.getMessage() or rec.exc_info for rec in caplog.records
+    )
+
+
+class TestCors:
+    @pytest.fixture
+    def overrides(self):
+        return {"cors.allow_origin": "https://app.example.com"}
+
+    @pytest.mark.gen_test
+    async def test_opt_in_preflight(self, api):
+        # METHOD-4 opt-in mode
+        r = await api.request("OPTIONS", ME)
+        assert r.status == 204
+        assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert r.headers["Access-Control-Allow-Methods"] == (
+            "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        )
+        assert r.headers["Access-Control-Allow-Headers"] == (
+            "Content-Type, Authorization, X-Request-ID"
+        )
+        assert r.headers["Access-Control-Max-Age"] == "3600"
+
+
+@pytest.mark.gen_test
+async def test_no_cors_headers_by_default(api, seed):
+    # SURF-7
+    tenant = seed.tenant()
+    r = await api.get(ME, token=seed.key(tenant.org_id))
+    assert not [h for h in r.headers if h.lower().startswith("access-control-")]
+
+
+@pytest.mark.gen_test
+async def test_probes(api):
+    # INT-103
+    assert (await api.get("/healthz")).text == "ok"
+    ready = await api.get("/readyz")
+    assert ready.status == 200 and ready.text == "ok"
+    health = (await api.get("/health")).json()
+    assert health["status"] == "ok" and health["database"] == "ok"
+    assert "version" in health and "uptime_seconds" in health

@@ -1,0 +1,158 @@
+"""Configuration layering and the command line."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trakrf_server.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_file_env_and_flags(tmp_path):
+    file = tmp_path / "c.toml"
+    file.write_text("[server]\nport = 9000\n[rate_limit]\nenabled = true\n")
+    config = load_config(
+        file,
+        {"server.host": "0.0.0.0"},
+        env={"TRAKRF_RATE_LIMIT_ENABLED": "false", "TRAKRF_SERVER_PORT": "9100"},
+    )
+    assert config.server.port == 9100  # env beats file
+    assert config.rate_limit.enabled is False
+    assert config.server.host == "0.0.0.0"  # flag
+    assert config.auth.session_lifetime == 3600  # default
+
+
+def test_shipped_config_matches_defaults():
+    from trakrf_server.config import Config
+
+    assert load_config(ROOT / "config.toml", env={}) == Config()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TRAKRF_SERVER_PORT": "eighty"},
+        {"TRAKRF_RATE_LIMIT_ENABLED": "maybe"},
+        {"TRAKRF_SERVER_NOPE": "1"},
+    ],
+)
+def test_bad_values_are_config_errors(env):
+    with pytest.raises(ConfigError):
+        load_config(None, env=env)
+
+
+def run_cli(*args, stdin="", cwd=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=60,
+    )
+
+
+def test_cli_wrong_arguments_exit_2():
+    assert run_cli().returncode == 2
+    assert run_cli("frobnicate").returncode == 2
+    bad = run_cli("mint-key")
+    assert bad.returncode == 2 and "required" in bad.stderr
+
+
+def test_cli_version():
+    from trakrf_server import __version__
+
+    assert run_cli("version").stdout.strip() == f"trakrf-server {__version__}"
+    assert run_cli("--version").stdout.strip() == f"trakrf-server {__version__}"
+
+
+def test_cli_create_user_and_mint_key(tmp_path):
+    data = str(tmp_path / "data")
+    short = run_cli("create-user", "x@example.com", "--data-dir", data, stdin="short\n")
+    assert short.returncode == 2 and "at least 8" in short.stderr
+
+    made = run_cli(
+        "create-user",
+        "ann@example.com",
+        "--org",
+        "Acme Corp",
+        "--data-dir",
+        data,
+        stdin="a long password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    assert "acme-corp" in made.stdout
+
+    again = run_cli(
+        "create-user", "ANN@example.com", "--data-dir", data, stdin="another pw1\n"
+    )
+    assert again.returncode == 1 and "Email already exists" in again.stderr
+
+    bad_scope = run_cli(
+        "mint-key", "acme-corp", "k", "--scopes", "assets:fly", "--data-dir", data
+    )
+    assert bad_scope.returncode == 2
+
+    minted = run_cli(
+        "mint-key",
+        "acme-corp",
+        "sync",
+        "--scopes",
+        "assets:read,tracking:read",
+        "--data-dir",
+        data,
+    )
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip()
+    assert token.count(".") == 2
+
+    missing = run_cli(
+        "mint-key", "no-such-org", "k", "--scopes", "assets:read", "--data-dir", data
+    )
+    assert missing.returncode == 1 and "not found" in missing.stderr
+
+    migrated = run_cli("migrate", "--data-dir", data)
+    assert migrated.returncode == 0 and "applied 0 migration(s)" in migrated.stdout
+
+
+def test_serve_starts_creates_data_dir_and_stops_cleanly(tmp_path):
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "fresh" / "data"
+    env = {**os.environ, "TRAKRF_SERVER_DATA_DIR": str(data)}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
+                    assert r.read() == b"ok"
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert (data / "trakrf.db").exists()
+        assert (data / "secret.key").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, output
+    assert "shutting down" in output
