@@ -7,6 +7,14 @@ import logging
 import tornado.web
 
 from trakrf_server.api import fallback, health, spa
+from trakrf_server.api.internal import (
+    api_keys,
+    auth,
+    invitations,
+    members,
+    orgs,
+    users,
+)
 from trakrf_server.api.public import orgs as public_orgs
 from trakrf_server.auth.tokens import load_or_create_secret
 from trakrf_server.config import Config
@@ -29,6 +37,29 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
     return [
         # public API (CONTRACT SURF-1)
         (rf"{v1}/orgs/me", public_orgs.OrgMeHandler),
+        # web app: accounts (INTERNAL §3–4)
+        (rf"{v1}/auth/signup", auth.SignupHandler),
+        (rf"{v1}/auth/login", auth.LoginHandler),
+        (rf"{v1}/auth/forgot-password", auth.ForgotPasswordHandler),
+        (rf"{v1}/auth/reset-password", auth.ResetPasswordHandler),
+        (rf"{v1}/auth/invitation-info", auth.InvitationInfoHandler),
+        (rf"{v1}/auth/accept-invite", auth.AcceptInviteHandler),
+        (rf"{v1}/users/me", users.MeHandler),
+        (rf"{v1}/users/me/current-org", users.CurrentOrgHandler),
+        # web app: organizations, members, invitations, API keys (INTERNAL §5–8)
+        (rf"{v1}/orgs", orgs.OrgsHandler),
+        (rf"{v1}/orgs/{ID}", orgs.OrgHandler),
+        (rf"{v1}/orgs/{ID}/members", members.MembersHandler),
+        (rf"{v1}/orgs/{ID}/members/{ID}", members.MemberHandler),
+        (rf"{v1}/orgs/{ID}/invitations", invitations.InvitationsHandler),
+        (rf"{v1}/orgs/{ID}/invitations/{ID}", invitations.InvitationHandler),
+        (
+            rf"{v1}/orgs/{ID}/invitations/{ID}/resend",
+            invitations.InvitationResendHandler,
+        ),
+        (rf"{v1}/orgs/{ID}/api-keys", api_keys.ApiKeysHandler),
+        (rf"{v1}/orgs/{ID}/api-keys/by-jti/{ID}", api_keys.ApiKeyByJtiHandler),
+        (rf"{v1}/orgs/{ID}/api-keys/{ID}", api_keys.ApiKeyHandler),
         # probes
         (r"/healthz", health.HealthzHandler),
         (r"/readyz", health.ReadyzHandler),

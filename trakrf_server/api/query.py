@@ -43,3 +43,65 @@ def unknown_parameters(
         for name in sorted(params)
         if name not in allowed
     ]
+
+
+MAX_OFFSET = 2147483647
+
+
+def _integer(text: str) -> int | None:
+    text = text.strip()
+    if not text or not (text.isascii() and text.lstrip("+-").isdigit()):
+        return None
+    if text.count("+") + text.count("-") > 1:
+        return None
+    return int(text)
+
+
+def limit_offset(params: dict[str, list[str]]) -> tuple[int, int, list[FieldError]]:
+    """PAGE-1/2: ``limit`` (default 50, 1…200) and ``offset`` (default 0).
+
+    Only the first occurrence of each counts (PAGE-4). Returns the values and
+    the field errors found, so callers can report them with others.
+    """
+    errors: list[FieldError] = []
+    limit, offset = 50, 0
+    if "limit" in params:
+        value = _integer(params["limit"][0])
+        if value is None:
+            errors.append(
+                FieldError("limit", "invalid_value", "limit must be a positive integer")
+            )
+        elif value < 1:
+            errors.append(
+                FieldError("limit", "too_small", "limit must be ≥ 1", {"min": 1})
+            )
+        elif value > 200:
+            errors.append(
+                FieldError("limit", "too_large", "limit must be ≤ 200", {"max": 200})
+            )
+        else:
+            limit = value
+    if "offset" in params:
+        value = _integer(params["offset"][0])
+        if value is None:
+            errors.append(
+                FieldError(
+                    "offset", "invalid_value", "offset must be a non-negative integer"
+                )
+            )
+        elif value < 0:
+            errors.append(
+                FieldError("offset", "too_small", "offset must be ≥ 0", {"min": 0})
+            )
+        elif value > MAX_OFFSET:
+            errors.append(
+                FieldError(
+                    "offset",
+                    "too_large",
+                    f"offset must be ≤ {MAX_OFFSET}",
+                    {"max": MAX_OFFSET},
+                )
+            )
+        else:
+            offset = value
+    return limit, offset, errors

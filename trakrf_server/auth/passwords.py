@@ -1,6 +1,15 @@
-"""bcrypt password hashing. Callers run these off the event loop (they are slow)."""
+"""bcrypt password hashing.
+
+``hash_password``/``check_password`` are slow and blocking. Request handlers
+use the ``*_async`` forms, which run them on a small pool of their own: never on
+the event loop, and never on the database writer thread, whose one slot would
+otherwise stall every write behind a password check.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
 
@@ -38,3 +47,18 @@ def check_password(password: str, hashed: str | None) -> bool:
     except ValueError:
         return False
     return ok and hashed is not None
+
+
+# bcrypt holds the CPU; two threads keep a burst of logins from starving the
+# rest of the process on a small machine.
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trakrf-bcrypt")
+
+
+async def hash_password_async(password: str, rounds: int = 10) -> str:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, hash_password, password, rounds)
+
+
+async def check_password_async(password: str, hashed: str | None) -> bool:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, check_password, password, hashed)

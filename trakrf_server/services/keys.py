@@ -6,7 +6,7 @@ from datetime import datetime
 
 from trakrf_server import timeutil
 from trakrf_server.auth.tokens import mint_api_key, new_key_uuid
-from trakrf_server.errors import conflict
+from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import ApiKey
 
 
@@ -59,3 +59,27 @@ def mint_key(
     exp = int(expires_at.timestamp()) if expires_at is not None else None
     token = mint_api_key(secret, record.jti, org_id, list(scopes), exp)
     return record, token
+
+
+# What a key may be minted with over HTTP (INT-81); scans:write is not offered.
+MINTABLE_SCOPES = PUBLIC_SCOPES + ("keys:admin",)
+NOT_FOUND = "API key not found"
+
+
+def list_keys(org_id: int, limit: int, offset: int) -> tuple[list[ApiKey], int]:
+    """Non-revoked keys of the org, newest first (INT-82), and their total."""
+    live = ApiKey.select().where((ApiKey.org == org_id) & ApiKey.revoked_at.is_null())
+    page = live.order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    return list(page.limit(limit).offset(offset)), live.count()
+
+
+def revoke_key(org_id: int, key_id: int | None = None, jti: str | None = None) -> None:
+    """Revoke by id or by jti (INT-83); 404 unless live and in ``org_id``."""
+    match = ApiKey.id == key_id if key_id is not None else ApiKey.jti == jti
+    updated = (
+        ApiKey.update(revoked_at=timeutil.now())
+        .where(match & (ApiKey.org == org_id) & ApiKey.revoked_at.is_null())
+        .execute()
+    )
+    if updated == 0:
+        raise not_found(NOT_FOUND)
