@@ -10,11 +10,15 @@ import uuid
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
 
 from trakrf_server import timeutil
 from trakrf_server.api.internal.common import InternalHandler
-from trakrf_server.api.internal.validate import BodyModel, id_param, org_id_param
+from trakrf_server.api.internal.validate import (
+    BodyModel,
+    id_param,
+    org_id_param,
+    problem,
+)
 from trakrf_server.api.query import limit_offset, unknown_parameters
 from trakrf_server.errors import bad_request, forbidden, validation
 from trakrf_server.models import ApiKey
@@ -24,10 +28,11 @@ from trakrf_server.services import keys
 def _known_scopes(scopes: list[str]) -> list[str]:
     for scope in scopes:
         if scope not in keys.MINTABLE_SCOPES:
-            raise PydanticCustomError(
+            raise problem(
                 "invalid_value",
                 "Unknown scope: {scope}",
-                {"scope": scope, "allowed_values": list(keys.MINTABLE_SCOPES)},
+                scope=scope,
+                allowed_values=list(keys.MINTABLE_SCOPES),
             )
     return list(dict.fromkeys(scopes))  # duplicates collapse, order kept
 
@@ -35,9 +40,7 @@ def _known_scopes(scopes: list[str]) -> list[str]:
 def _rfc3339(value: str) -> Any:
     parsed = timeutil.parse_rfc3339(value)
     if parsed is None:
-        raise PydanticCustomError(
-            "invalid_value", "{field} must be an RFC 3339 timestamp"
-        )
+        raise problem("invalid_value", "{field} must be an RFC 3339 timestamp")
     return parsed
 
 

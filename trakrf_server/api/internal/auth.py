@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
 from tornado.ioloop import IOLoop
 
 from trakrf_server.api.internal.common import InternalHandler, user_json
@@ -13,6 +12,7 @@ from trakrf_server.api.internal.validate import (
     BodyModel,
     Email,
     Password,
+    problem,
     validate_document,
 )
 from trakrf_server.auth.passwords import check_password_async, hash_password_async
@@ -25,7 +25,7 @@ BAD_LOGIN = "Invalid email or password"
 
 def _absolute_url(value: str) -> str:
     if not resets.is_absolute_url(value):
-        raise PydanticCustomError("invalid_value", "{field} must be an absolute URL")
+        raise problem("invalid_value", "{field} must be an absolute URL")
     return value
 
 

@@ -43,12 +43,22 @@ from trakrf_server.models import ROLES
 
 M = TypeVar("M", bound="BodyModel")
 
-# Codes a validator may raise itself (PydanticCustomError type = VAL-5 code).
-CODES = ("required", "invalid_value", "too_short", "too_long", "too_small", "too_large")
+# Errors a validator raises itself carry this prefix and a VAL-5 code, so they
+# never mix with pydantic's own error types of the same name.
+OWN = "contract:"
 # Context keys that are VAL-4 params; anything else only fills the message.
 PARAM_KEYS = ("min_length", "max_length", "min", "max", "allowed_values")
 MAX_ID = 2147483647
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def problem(code: str, template: str, **ctx: Any) -> PydanticCustomError:
+    """An error for a field validator to raise: a VAL-5 code and a message.
+
+    ``{field}`` in the template becomes the field name; other placeholders
+    come from ``ctx``, whose VAL-4 param keys also become ``params``.
+    """
+    return PydanticCustomError(OWN + code, template, ctx or None)
 
 
 class BodyModel(BaseModel):
@@ -64,7 +74,7 @@ def _check_email(value: str) -> str:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        raise PydanticCustomError(
+        raise problem(
             "invalid_value", "{field} must be a valid email address"
         ) from None
     return value.strip()
@@ -73,20 +83,20 @@ def _check_email(value: str) -> str:
 def _check_password_bytes(value: str) -> str:
     # bcrypt reads at most 72 bytes; a longer password is refused, never cut.
     if len(value.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES:
-        raise PydanticCustomError(
+        raise problem(
             "too_long",
             "{field} must be at most {max_length} bytes",
-            {"max_length": MAX_PASSWORD_BYTES},
+            max_length=MAX_PASSWORD_BYTES,
         )
     return value
 
 
 def _check_role(value: str) -> str:
     if value not in ROLES:
-        raise PydanticCustomError(
+        raise problem(
             "invalid_value",
             "{field} must be one of: " + ", ".join(ROLES),
-            {"allowed_values": list(ROLES)},
+            allowed_values=list(ROLES),
         )
     return value
 
@@ -188,10 +198,10 @@ def _field_entry(
     if kind == "less_than_equal":
         n = ctx["le"]
         return FieldError(name, "too_large", f"{name} must be <= {n}", {"max": n})
-    if kind in CODES:
+    if kind.startswith(OWN):
         message = error["msg"].replace("{field}", name)
         params = {k: v for k, v in ctx.items() if k in PARAM_KEYS}
-        return FieldError(name, kind, message, params or None)
+        return FieldError(name, kind[len(OWN) :], message, params or None)
     return FieldError(name, "invalid_value", f"{name} is invalid")
 
 
