@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from trakrf_server import timeutil
-from trakrf_server.errors import ApiError, conflict, forbidden
+from trakrf_server.auth.principals import unauthorized
+from trakrf_server.errors import conflict, forbidden
 from trakrf_server.models import ROLES, Membership, Organization, User
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9-]+")
@@ -78,6 +79,7 @@ def add_member(user: User, org: Organization, role: str) -> Membership:
 
 # --- signup and login -------------------------------------------------------------
 
+BAD_LOGIN = "Invalid email or password"
 OPEN_SIGNUP_CLOSED = (
     "Signup is closed on this server; ask an organization admin for an invitation"
 )
@@ -100,11 +102,7 @@ def record_login(user_id: int) -> tuple[User, int | None]:
     """Stamp ``last_login_at`` (INT-31) and pick the org the session acts in."""
     user = User.get_or_none((User.id == user_id) & User.deleted_at.is_null())
     if user is None:
-        raise ApiError(
-            "unauthorized",
-            "Invalid email or password",
-            headers={"WWW-Authenticate": 'Bearer realm="trakrf-api"'},
-        )
+        raise unauthorized(BAD_LOGIN)
     user.last_login_at = timeutil.now()
     user.save()
     current = current_org(user)

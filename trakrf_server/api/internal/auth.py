@@ -20,8 +20,6 @@ from trakrf_server.auth.principals import unauthorized
 from trakrf_server.errors import bad_request, forbidden
 from trakrf_server.services import accounts, invitations, resets
 
-BAD_LOGIN = "Invalid email or password"
-
 
 def _absolute_url(value: str) -> str:
     if not resets.is_absolute_url(value):
@@ -113,7 +111,7 @@ class LoginHandler(InternalHandler):
         hashed = user.password_hash if user is not None else None
         matches = await check_password_async(body.password, hashed)
         if user is None or not matches:
-            raise unauthorized(BAD_LOGIN)
+            raise unauthorized(accounts.BAD_LOGIN)
 
         user, org_id = await self.db.write(accounts.record_login, user.id)
         self.send_data(
