@@ -16,6 +16,7 @@ from trakrf_server.api.internal import (
     users,
 )
 from trakrf_server.api.public import orgs as public_orgs
+from trakrf_server.api.public import tracking as public_tracking
 from trakrf_server.auth.tokens import load_or_create_secret
 from trakrf_server.config import Config
 from trakrf_server.context import AppContext
@@ -37,6 +38,8 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
     return [
         # public API (CONTRACT SURF-1)
         (rf"{v1}/orgs/me", public_orgs.OrgMeHandler),
+        (rf"{v1}/assets/{ID}/history", public_tracking.AssetHistoryHandler),
+        (rf"{v1}/reports/asset-locations", public_tracking.AssetLocationsReportHandler),
         # web app: accounts (INTERNAL §3–4)
         (rf"{v1}/auth/signup", auth.SignupHandler),
         (rf"{v1}/auth/login", auth.LoginHandler),

@@ -250,6 +250,93 @@ class ScanEvent(BaseModel):
         indexes = ((("asset", "observed_at", "id"), False),)
 
 
+# --- fixed readers and background jobs -----------------------------------------
+
+
+class Reader(BaseModel):
+    """A fixed RFID reader or edge gateway that pushes reads (SCAN-3)."""
+
+    org = peewee.ForeignKeyField(Organization, on_delete="CASCADE")
+    name = peewee.CharField(max_length=255)
+    description = peewee.TextField(null=True)
+    created_at = TimestampField()
+    updated_at = TimestampField()
+    last_seen_at = TimestampField(null=True)
+    deleted_at = TimestampField(null=True)
+
+    class Meta:
+        indexes = ((("org", "deleted_at", "id"), False),)
+
+
+class ReaderAntenna(BaseModel):
+    """Which location an antenna port of a reader watches."""
+
+    reader = peewee.ForeignKeyField(Reader, backref="antennas", on_delete="CASCADE")
+    antenna = peewee.IntegerField()
+    location = peewee.ForeignKeyField(Location, backref="+")
+    updated_at = TimestampField()
+
+    class Meta:
+        indexes = ((("reader", "antenna"), True),)
+
+
+class IngestBatch(BaseModel):
+    """A batch a reader pushed, kept so a retry answers with the first result."""
+
+    reader = peewee.ForeignKeyField(Reader, backref="+", on_delete="CASCADE")
+    batch_id = peewee.CharField(max_length=128)
+    received_at = TimestampField()
+    result = JSONField()
+
+    class Meta:
+        indexes = ((("reader", "batch_id"), True),)
+
+
+class UnknownTag(BaseModel):
+    """A tag readers saw that names no live asset tag yet, with its counts."""
+
+    org = peewee.ForeignKeyField(Organization, on_delete="CASCADE")
+    tag_type = peewee.CharField(max_length=16)
+    # The value as first read, and without leading zeros for matching.
+    value = peewee.CharField(max_length=255)
+    lookup_value = peewee.CharField(max_length=255)
+    read_count = peewee.BigIntegerField(default=0)
+    first_seen_at = TimestampField()
+    last_seen_at = TimestampField()
+    last_reader = peewee.ForeignKeyField(
+        Reader, null=True, backref="+", on_delete="SET NULL"
+    )
+    last_antenna = peewee.IntegerField(null=True)
+
+    class Meta:
+        indexes = (
+            (("org", "tag_type", "lookup_value"), True),
+            (("org", "last_seen_at"), False),
+        )
+
+
+class ImportJob(BaseModel):
+    """A bulk asset import (INT-101); the state outlives a restart."""
+
+    org = peewee.ForeignKeyField(Organization, on_delete="CASCADE")
+    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    status = peewee.CharField(max_length=16)
+    filename = peewee.CharField(max_length=255, null=True)
+    # The uploaded CSV, kept until the job finishes.
+    payload = peewee.TextField(null=True)
+    total_rows = peewee.IntegerField(default=0)
+    processed_rows = peewee.IntegerField(default=0)
+    failed_rows = peewee.IntegerField(default=0)
+    successful_rows = peewee.IntegerField(null=True)
+    tags_created = peewee.IntegerField(null=True)
+    errors = JSONField(null=True)
+    created_at = TimestampField()
+    completed_at = TimestampField(null=True)
+
+    class Meta:
+        indexes = ((("status",), False),)
+
+
 class Migration(BaseModel):
     """Which numbered migrations have run."""
 
@@ -259,3 +346,4 @@ class Migration(BaseModel):
 
 ACCOUNT_MODELS = [Organization, User, Membership, Invitation, PasswordReset, ApiKey]
 TRACKING_MODELS = [Location, Asset, Tag, ScanEvent]
+INGEST_MODELS = [Reader, ReaderAntenna, IngestBatch, UnknownTag, ImportJob]

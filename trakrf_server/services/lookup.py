@@ -1,0 +1,87 @@
+"""Tag lookup: which live asset or location carries a tag (INT-100).
+
+EPC readers pad values with leading zeros, so matching compares values with
+leading ``0`` characters removed on both sides (``Tag.lookup_value``). Run on a
+reader thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import peewee
+
+from trakrf_server.errors import not_found
+from trakrf_server.models import Asset, Location, Tag
+from trakrf_server.services.resource_views import asset_view, location_view
+
+NO_MATCH = "No entity found with this tag"
+MAX_BATCH = 500
+
+
+def lookup_value(value: str) -> str:
+    """The form tags are matched by: the value without leading zeros."""
+    return value.lstrip("0")
+
+
+def live_tags(org_id: int, tag_type: str, values: Sequence[str]):
+    """Live tags of the org with a live parent whose padded value matches."""
+    keys = sorted({lookup_value(v) for v in values})
+    if not keys:
+        return []
+    parent_live = (Tag.asset.is_null(False) & Asset.deleted_at.is_null()) | (
+        Tag.location.is_null(False) & Location.deleted_at.is_null()
+    )
+    return list(
+        Tag.select(Tag, Asset, Location)
+        .join_from(Tag, Asset, join_type=peewee.JOIN.LEFT_OUTER)
+        .join_from(Tag, Location, join_type=peewee.JOIN.LEFT_OUTER)
+        .where(
+            (Tag.org == org_id)
+            & (Tag.tag_type == tag_type)
+            & Tag.deleted_at.is_null()
+            & Tag.lookup_value.in_(keys)
+            & parent_live
+        )
+        .order_by(Tag.id)
+    )
+
+
+def _entity(tag: Tag) -> dict[str, Any]:
+    if tag.asset_id is not None:
+        return {
+            "entity_type": "asset",
+            "entity_id": tag.asset_id,
+            "asset": asset_view(tag.asset),
+        }
+    return {
+        "entity_type": "location",
+        "entity_id": tag.location_id,
+        "location": location_view(tag.location),
+    }
+
+
+def lookup_one(org_id: int, tag_type: str, value: str) -> dict[str, Any]:
+    """The entity carrying the tag, or the 404."""
+    tags = live_tags(org_id, tag_type, [value])
+    if not tags:
+        raise not_found(NO_MATCH)
+    return _entity(tags[0])
+
+
+def lookup_many(org_id: int, tag_type: str, values: Sequence[str]) -> dict[str, Any]:
+    """``{value as sent: entity}`` for every value that matches; others left out."""
+    by_key: dict[str, Tag] = {}
+    for tag in live_tags(org_id, tag_type, values):
+        by_key.setdefault(tag.lookup_value, tag)
+    entities: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for value in values:
+        tag = by_key.get(lookup_value(value))
+        if tag is None:
+            continue
+        if tag.id not in entities:
+            entities[tag.id] = _entity(tag)
+        found[value] = entities[tag.id]
+    return found
