@@ -111,3 +111,20 @@ class Factory:
 
     def get(self, model, row_id: int):
         return self.seed.write(lambda: model.get_by_id(row_id))
+
+
+def member_session(seed, org_id: int, role: str) -> str:
+    """A session token of a new user holding ``role`` in the org."""
+    from trakrf_server.models import Organization
+    from trakrf_server.services import accounts
+
+    seed._count += 1
+    email = f"{role}{seed._count}@example.com"
+
+    def create() -> int:
+        user = accounts.create_user(email, "x")
+        accounts.add_member(user, Organization.get_by_id(org_id), role)
+        return user.id
+
+    user_id = seed.write(create)
+    return seed.session(user_id, email, org_id)

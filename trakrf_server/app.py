@@ -10,9 +10,13 @@ from trakrf_server.api import fallback, health, spa
 from trakrf_server.api.internal import (
     api_keys,
     auth,
+    bulk_import,
+    inventory,
     invitations,
+    lookup,
     members,
     orgs,
+    readers,
     users,
 )
 from trakrf_server.api.public import orgs as public_orgs
@@ -24,6 +28,7 @@ from trakrf_server.db import Database
 from trakrf_server.mail import Mailer
 from trakrf_server.paths import static_dir
 from trakrf_server.ratelimit import BucketStore, MemoryBuckets, RedisBuckets
+from trakrf_server.services import bulk_import as bulk_import_jobs
 
 log = logging.getLogger("trakrf.app")
 
@@ -36,6 +41,10 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
     """Every URL, most specific first; the last two catch whatever is left."""
     v1 = "/api/v1"
     return [
+        # bulk import (INT-101) comes before /assets/{asset_id}, which would
+        # otherwise take "bulk" for an asset id
+        (rf"{v1}/assets/bulk", bulk_import.BulkImportHandler),
+        (rf"{v1}/assets/bulk/{ID}", bulk_import.BulkImportJobHandler),
         # public API (CONTRACT SURF-1)
         (rf"{v1}/orgs/me", public_orgs.OrgMeHandler),
         (rf"{v1}/assets/{ID}/history", public_tracking.AssetHistoryHandler),
@@ -63,6 +72,16 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{v1}/orgs/{ID}/api-keys", api_keys.ApiKeysHandler),
         (rf"{v1}/orgs/{ID}/api-keys/by-jti/{ID}", api_keys.ApiKeyByJtiHandler),
         (rf"{v1}/orgs/{ID}/api-keys/{ID}", api_keys.ApiKeyHandler),
+        # web-app scanning: inventory, tag lookup, bulk import (INTERNAL §9-10)
+        (rf"{v1}/inventory/save", inventory.InventorySaveHandler),
+        (rf"{v1}/lookup/tag", lookup.TagLookupHandler),
+        (rf"{v1}/lookup/tags", lookup.TagBatchLookupHandler),
+        # fixed readers (SCAN-3; docs/reader-ingest.md)
+        (rf"{v1}/readers", readers.ReadersHandler),
+        (rf"{v1}/readers/{ID}", readers.ReaderHandler),
+        (rf"{v1}/readers/{ID}/antennas/{ID}", readers.AntennaHandler),
+        (rf"{v1}/readers/{ID}/reads", readers.ReaderReadsHandler),
+        (rf"{v1}/unknown-tags", readers.UnknownTagsHandler),
         # probes
         (r"/healthz", health.HealthzHandler),
         (r"/readyz", health.ReadyzHandler),
@@ -88,6 +107,10 @@ def make_context(config: Config, db: Database | None = None) -> AppContext:
     if db is None:
         db = Database(config)
         db.open()
+    # Import jobs run in memory; any a stop interrupted can never finish.
+    interrupted = db.run_sync_write(bulk_import_jobs.fail_interrupted)
+    if interrupted:
+        log.warning("marked %d interrupted import job(s) failed", interrupted)
     secret = load_or_create_secret(config.auth.jwt_secret, config.data_path)
     return AppContext(
         config=config,

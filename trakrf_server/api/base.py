@@ -50,6 +50,8 @@ ROLE_FOR_SCOPE = {
     "tracking:read": "viewer",
     "assets:write": "manager",
     "locations:write": "manager",
+    # Saving scans is an operator's job (INT-10, INT-91).
+    "scans:write": "operator",
 }
 
 # How often a key's last_used_at is written at most (AUTH-8 is best effort;
