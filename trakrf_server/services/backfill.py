@@ -1,0 +1,109 @@
+"""Backfilling scan events from a CSV of past reads (``run.py import-reads``).
+
+Columns (header row required, any order):
+
+- ``seen_at`` — RFC 3339 instant of the read (required);
+- ``location_external_key`` — where it was read (required);
+- ``asset_external_key`` — the asset read, or instead
+- ``epc`` (with optional ``tag_type``, default ``rfid``) — a tag value, matched
+  like a reader's read (leading zeros ignored).
+
+``record_rows`` runs on the writer: one transaction per batch of rows.
+Backfilled reads older than an asset's latest event never move the asset
+(``services.scans``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from trakrf_server import timeutil
+from trakrf_server.models import Asset, Location
+from trakrf_server.services import scans
+from trakrf_server.services.lookup import live_tags, lookup_value
+
+SOURCE = "import"
+LOCATION_COLUMN = "location_external_key"
+ASSET_COLUMNS = ("asset_external_key", "epc")
+
+
+class BackfillError(Exception):
+    """The file as a whole cannot be imported (header problems)."""
+
+
+@dataclass
+class BatchResult:
+    recorded: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def check_header(header: Sequence[str]) -> None:
+    missing = [c for c in ("seen_at", LOCATION_COLUMN) if c not in header]
+    if missing:
+        raise BackfillError(f"missing column(s): {', '.join(missing)}")
+    if not any(c in header for c in ASSET_COLUMNS):
+        raise BackfillError("needs an asset_external_key or an epc column")
+
+
+def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> BatchResult:
+    """Resolve ``(line, row)`` pairs and record the good ones as events."""
+    result = BatchResult()
+    locations = _by_key(Location, org_id, {r.get(LOCATION_COLUMN, "") for _, r in rows})
+    assets = _by_key(
+        Asset, org_id, {r.get("asset_external_key") or "" for _, r in rows}
+    )
+    tags = _tag_assets(org_id, rows)
+
+    observations = []
+    for line, row in rows:
+        seen_at = timeutil.parse_rfc3339((row.get("seen_at") or "").strip())
+        location = locations.get((row.get(LOCATION_COLUMN) or "").strip())
+        asset = assets.get((row.get("asset_external_key") or "").strip())
+        epc = (row.get("epc") or "").strip()
+        if asset is None and epc:
+            asset = tags.get(
+                ((row.get("tag_type") or "rfid").strip(), lookup_value(epc))
+            )
+        if seen_at is None:
+            result.problems.append((line, "seen_at is not an RFC 3339 timestamp"))
+        elif location is None:
+            result.problems.append((line, "location not found"))
+        elif asset is None:
+            result.problems.append((line, "asset or tag not found"))
+        else:
+            observations.append(scans.Observation(asset, location, seen_at))
+    result.recorded = scans.record_events(org_id, observations, SOURCE)
+    return result
+
+
+def _by_key(model, org_id: int, keys: set[str]) -> dict[str, int]:
+    keys = {k.strip() for k in keys if k and k.strip()}
+    if not keys:
+        return {}
+    rows = (
+        model.select(model.external_key, model.id)
+        .where(
+            (model.org == org_id)
+            & model.external_key.in_(sorted(keys))
+            & model.deleted_at.is_null()
+        )
+        .tuples()
+    )
+    return dict(rows)
+
+
+def _tag_assets(
+    org_id: int, rows: Sequence[tuple[int, dict[str, str]]]
+) -> dict[tuple[str, str], int]:
+    by_type: dict[str, set[str]] = {}
+    for _, row in rows:
+        epc = (row.get("epc") or "").strip()
+        if epc:
+            by_type.setdefault((row.get("tag_type") or "rfid").strip(), set()).add(epc)
+    found: dict[tuple[str, str], int] = {}
+    for tag_type, values in by_type.items():
+        for tag in live_tags(org_id, tag_type, sorted(values)):
+            if tag.asset_id is not None:
+                found.setdefault((tag_type, tag.lookup_value), tag.asset_id)
+    return found
