@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from trakrf_server import timeutil
 from trakrf_server.models import Asset, Location
 from trakrf_server.services import scans
-from trakrf_server.services.lookup import live_tags, lookup_value
+from trakrf_server.services.lookup import lookup_value, tag_targets
 
 SOURCE = "import"
 LOCATION_COLUMN = "location_external_key"
@@ -103,7 +103,7 @@ def _tag_assets(
             by_type.setdefault((row.get("tag_type") or "rfid").strip(), set()).add(epc)
     found: dict[tuple[str, str], int] = {}
     for tag_type, values in by_type.items():
-        for tag in live_tags(org_id, tag_type, sorted(values)):
-            if tag.asset_id is not None:
-                found.setdefault((tag_type, tag.lookup_value), tag.asset_id)
+        for key, asset_id, _ in tag_targets(org_id, tag_type, sorted(values)):
+            if asset_id is not None:
+                found.setdefault((tag_type, key), asset_id)
     return found

@@ -25,16 +25,14 @@ def lookup_value(value: str) -> str:
     return value.lstrip("0")
 
 
-def live_tags(org_id: int, tag_type: str, values: Sequence[str]):
+def _matching(org_id: int, tag_type: str, values: Sequence[str], *columns):
     """Live tags of the org with a live parent whose padded value matches."""
     keys = sorted({lookup_value(v) for v in values})
-    if not keys:
-        return []
     parent_live = (Tag.asset.is_null(False) & Asset.deleted_at.is_null()) | (
         Tag.location.is_null(False) & Location.deleted_at.is_null()
     )
-    return list(
-        Tag.select(Tag, Asset, Location)
+    return (
+        Tag.select(*columns)
         .join_from(Tag, Asset, join_type=peewee.JOIN.LEFT_OUTER)
         .join_from(Tag, Location, join_type=peewee.JOIN.LEFT_OUTER)
         .where(
@@ -46,6 +44,28 @@ def live_tags(org_id: int, tag_type: str, values: Sequence[str]):
         )
         .order_by(Tag.id)
     )
+
+
+def live_tags(org_id: int, tag_type: str, values: Sequence[str]) -> list[Tag]:
+    """Matching tags with their asset or location loaded (for views)."""
+    if not values:
+        return []
+    return list(_matching(org_id, tag_type, values, Tag, Asset, Location))
+
+
+def tag_targets(
+    org_id: int, tag_type: str, values: Sequence[str]
+) -> list[tuple[str, int | None, int | None]]:
+    """``(lookup_value, asset_id, location_id)`` of matching tags, oldest first.
+
+    The lean form for ingest paths, which resolve hundreds of reads per call.
+    """
+    if not values:
+        return []
+    query = _matching(
+        org_id, tag_type, values, Tag.lookup_value, Tag.asset, Tag.location
+    )
+    return list(query.tuples())
 
 
 def _entity(tag: Tag) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from trakrf_server.models import (
     UnknownTag,
 )
 from trakrf_server.services import scans
-from trakrf_server.services.lookup import live_tags, lookup_value
+from trakrf_server.services.lookup import lookup_value, tag_targets
 from trakrf_server.timeutil import format_ts
 
 READER_NOT_FOUND = "Reader not found"
@@ -346,9 +346,9 @@ def _asset_tags(org_id: int, reads: Sequence[Read]) -> dict[tuple[str, str], int
         by_type.setdefault(read.tag_type, set()).add(read.value)
     found: dict[tuple[str, str], int | str] = {}
     for tag_type, values in by_type.items():
-        for tag in live_tags(org_id, tag_type, sorted(values)):
-            target = tag.asset_id if tag.asset_id is not None else "location"
-            found.setdefault((tag_type, tag.lookup_value), target)
+        for key, asset_id, _ in tag_targets(org_id, tag_type, sorted(values)):
+            target = asset_id if asset_id is not None else "location"
+            found.setdefault((tag_type, key), target)
     return found
 
 
