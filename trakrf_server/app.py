@@ -19,7 +19,10 @@ from trakrf_server.api.internal import (
     readers,
     users,
 )
+from trakrf_server.api.public import assets as public_assets
+from trakrf_server.api.public import locations as public_locations
 from trakrf_server.api.public import orgs as public_orgs
+from trakrf_server.api.public import tags as public_tags
 from trakrf_server.api.public import tracking as public_tracking
 from trakrf_server.auth.tokens import load_or_create_secret
 from trakrf_server.config import Config
@@ -82,6 +85,24 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{v1}/readers/{ID}/antennas/{ID}", readers.AntennaHandler),
         (rf"{v1}/readers/{ID}/reads", readers.ReaderReadsHandler),
         (rf"{v1}/unknown-tags", readers.UnknownTagsHandler),
+        # retired paths that would otherwise look like an id (SURF-6)
+        (rf"{v1}/(?:assets|locations)/lookup", fallback.UnknownApiRouteHandler),
+        (rf"{v1}/locations/current", fallback.UnknownApiRouteHandler),
+        # assets (§18) and their tags (§20)
+        (rf"{v1}/assets", public_assets.AssetsHandler),
+        (rf"{v1}/assets/{ID}", public_assets.AssetHandler),
+        (rf"{v1}/assets/{ID}/rename", public_assets.AssetRenameHandler),
+        (rf"{v1}/assets/{ID}/tags", public_tags.AssetTagsHandler),
+        (rf"{v1}/assets/{ID}/tags/{ID}", public_tags.AssetTagHandler),
+        # locations (§19) and their tags (§20)
+        (rf"{v1}/locations", public_locations.LocationsHandler),
+        (rf"{v1}/locations/{ID}", public_locations.LocationHandler),
+        (rf"{v1}/locations/{ID}/rename", public_locations.LocationRenameHandler),
+        (rf"{v1}/locations/{ID}/ancestors", public_locations.AncestorsHandler),
+        (rf"{v1}/locations/{ID}/children", public_locations.ChildrenHandler),
+        (rf"{v1}/locations/{ID}/descendants", public_locations.DescendantsHandler),
+        (rf"{v1}/locations/{ID}/tags", public_tags.LocationTagsHandler),
+        (rf"{v1}/locations/{ID}/tags/{ID}", public_tags.LocationTagHandler),
         # probes
         (r"/healthz", health.HealthzHandler),
         (r"/readyz", health.ReadyzHandler),

@@ -150,3 +150,14 @@ class Database:
             return True
         except peewee.PeeweeException:
             return False
+
+
+def code_point_order(column: Any) -> Any:
+    """``column`` compared by Unicode code point (CONTRACT PAGE-14).
+
+    SQLite's default BINARY collation already compares UTF-8 bytes, which is
+    code-point order; PostgreSQL follows the database locale unless told "C".
+    """
+    if is_sqlite():
+        return column
+    return column.collate('"C"')

@@ -1,0 +1,286 @@
+"""List query strings: pagination, filters and sort (CONTRACT §13, PAGE-1…15).
+
+Each list operation declares its parameters once as a ``ListSpec``; ``parse``
+turns the decoded query (``name -> [values]``) into a ``ListQuery`` or raises
+the contract's ``validation_error``. The messages and codes are the contract's
+own, so this is written out rather than delegated to a schema library.
+
+Problems with different parameters are reported together, in the order
+limit, offset, sort, then the filters in the spec's order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+
+from trakrf_server.api.query import unknown_parameters
+from trakrf_server.errors import FieldError, validation
+from trakrf_server.services.validation import INT32_MAX, has_control, is_external_key
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+# Filter kinds.
+EXTERNAL_KEY = "external_key"
+ID = "id"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What one list operation accepts."""
+
+    # repeatable filters: name -> EXTERNAL_KEY | ID
+    filters: dict[str, str] = field(default_factory=dict)
+    # allowed sort fields and the default order, e.g. (("external_key", False),)
+    sort_fields: tuple[str, ...] = ()
+    default_sort: tuple[tuple[str, bool], ...] = ()
+    # (id form, key form) pairs that are mutually exclusive (PAGE-11)
+    exclusive: tuple[tuple[str, str], ...] = ()
+    booleans: tuple[str, ...] = ()
+    search: bool = False
+    # tree operations: no sort, but an empty ``sort=`` is tolerated (PAGE-13)
+    sortable: bool = True
+    extra: tuple[str, ...] = ()
+
+    def allowed(self) -> set[str]:
+        names = {"limit", "offset", "sort", *self.filters, *self.booleans, *self.extra}
+        if self.search:
+            names.add("q")
+        return names
+
+
+@dataclass
+class ListQuery:
+    """A validated list request."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    # (field, descending) pairs; the row id is appended by ``order_by``
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    filters: dict[str, list[Any]] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
+    q: str | None = None
+    raw: dict[str, list[str]] = field(default_factory=dict)
+
+    def flag(self, name: str, default: bool | None = None) -> bool | None:
+        return self.flags.get(name, default)
+
+
+def _integer(text: str) -> int | None:
+    return int(text) if _INTEGER.fullmatch(text) else None
+
+
+def _limit(text: str) -> tuple[int | None, FieldError | None]:
+    value = _integer(text)
+    if value is None:
+        return None, FieldError(
+            "limit", "invalid_value", "limit must be a positive integer"
+        )
+    if value < 1:
+        return None, FieldError("limit", "too_small", "limit must be ≥ 1", {"min": 1})
+    if value > MAX_LIMIT:
+        return None, FieldError(
+            "limit", "too_large", f"limit must be ≤ {MAX_LIMIT}", {"max": MAX_LIMIT}
+        )
+    return value, None
+
+
+def _offset(text: str) -> tuple[int | None, FieldError | None]:
+    value = _integer(text)
+    if value is None:
+        return None, FieldError(
+            "offset", "invalid_value", "offset must be a non-negative integer"
+        )
+    if value < 0:
+        return None, FieldError("offset", "too_small", "offset must be ≥ 0", {"min": 0})
+    if value > INT32_MAX:
+        return None, FieldError(
+            "offset",
+            "too_large",
+            f"offset must be ≤ {INT32_MAX}",
+            {"max": INT32_MAX},
+        )
+    return value, None
+
+
+def _id_filter(name: str, text: str) -> tuple[int | None, FieldError | None]:
+    """PAGE-9 (DEC-7: out of range is ``too_large``)."""
+    value = _integer(text)
+    if value is None:
+        return None, FieldError(
+            name,
+            "invalid_value",
+            f'{name} "{text}" must be a positive integer ≤ {INT32_MAX}',
+        )
+    if value < 1:
+        return None, FieldError(name, "too_small", f"{name} must be ≥ 1", {"min": 1})
+    if value > INT32_MAX:
+        return None, FieldError(
+            name, "too_large", f"{name} must be ≤ {INT32_MAX}", {"max": INT32_MAX}
+        )
+    return value, None
+
+
+def _key_filter(name: str, text: str) -> tuple[str | None, FieldError | None]:
+    """PAGE-8: the pattern (so an empty value fails)."""
+    if not is_external_key(text):
+        return None, FieldError(
+            name, "invalid_value", f'{name} "{text}" must match ^[A-Za-z0-9-]+$'
+        )
+    return text, None
+
+
+def _boolean(name: str, text: str) -> tuple[bool | None, FieldError | None]:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true", None
+    return None, FieldError(name, "invalid_value", f"{name} must be 'true' or 'false'")
+
+
+def _sort(
+    spec: ListSpec, text: str
+) -> tuple[list[tuple[str, bool]], FieldError | None]:
+    if text == "":
+        return list(spec.default_sort), None
+    if not spec.sortable:
+        return [], FieldError(
+            "sort", "invalid_value", "sort parameter not supported on this endpoint"
+        )
+    order: list[tuple[str, bool]] = []
+    for item in text.split(","):
+        item = item.strip()
+        descending = item.startswith("-")
+        name = item[1:] if descending else item
+        if name not in spec.sort_fields:
+            return [], FieldError(
+                "sort", "invalid_value", f"unknown sort field: {name}"
+            )
+        order.append((name, descending))
+    return order, None
+
+
+def _control_errors(params: dict[str, list[str]]) -> list[FieldError]:
+    """VAL-9 on every query value, one entry per parameter."""
+    return [
+        FieldError(
+            name,
+            "invalid_value",
+            f"{name} must not contain control characters (NUL, etc.)",
+        )
+        for name in sorted(params)
+        if any(has_control(v) for v in params[name])
+    ]
+
+
+def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
+    """Validate ``params`` against ``spec``; raise the PAGE errors together."""
+    extra = unknown_parameters(params, spec.allowed())
+    if extra:
+        raise validation(extra)
+    bad_text = _control_errors(params)
+    if bad_text:
+        raise validation(bad_text)
+
+    errors: list[FieldError] = []
+    result = ListQuery(sort=list(spec.default_sort), raw=params)
+
+    def first(name: str) -> str | None:
+        # PAGE-4: single-valued parameters use their first occurrence.
+        values = params.get(name)
+        return values[0] if values else None
+
+    if (text := first("limit")) is not None:
+        value, problem = _limit(text)
+        result.limit = value if value is not None else result.limit
+        errors += [problem] if problem else []
+    if (text := first("offset")) is not None:
+        value, problem = _offset(text)
+        result.offset = value if value is not None else result.offset
+        errors += [problem] if problem else []
+    if (text := first("sort")) is not None:
+        order, problem = _sort(spec, text)
+        result.sort = order if problem is None else result.sort
+        errors += [problem] if problem else []
+
+    for name, kind in spec.filters.items():
+        values = params.get(name)
+        if not values:
+            continue
+        parsed: list[Any] = []
+        for text in values:
+            value, problem = (_id_filter if kind == ID else _key_filter)(name, text)
+            if problem is not None:
+                # PAGE-8: the first bad value only.
+                errors.append(problem)
+                break
+            parsed.append(value)
+        result.filters[name] = parsed
+
+    for name in spec.booleans:
+        if (text := first(name)) is not None:
+            value, problem = _boolean(name, text)
+            if problem is not None:
+                errors.append(problem)
+            else:
+                result.flags[name] = bool(value)
+
+    if spec.search and (text := first("q")) is not None:
+        result.q = text
+
+    if errors:
+        raise validation(errors)
+
+    for id_form, key_form in spec.exclusive:
+        if id_form in params and key_form in params:
+            message = (
+                f"{id_form} and {key_form} are mutually exclusive; supply exactly one"
+            )
+            raise validation(
+                [
+                    FieldError(id_form, "ambiguous_fields", message),
+                    FieldError(key_form, "ambiguous_fields", message),
+                ]
+            )
+    return result
+
+
+def order_by(
+    query: ListQuery, columns: dict[str, Any], tiebreak: Any
+) -> list[peewee.Node]:
+    """ORDER BY terms for ``query.sort``, always ending with the row id (DEC-18)."""
+    terms: list[peewee.Node] = []
+    for name, descending in query.sort:
+        column = columns[name]
+        terms.append(column.desc() if descending else column.asc())
+    terms.append(tiebreak.asc())
+    return terms
+
+
+def currently_effective(model: Any, now: Any) -> peewee.Expression:
+    """PAGE-15: ``valid_from <= now < valid_to`` with open ends."""
+    return (model.valid_from.is_null() | (model.valid_from <= now)) & (
+        model.valid_to.is_null() | (model.valid_to > now)
+    )
+
+
+def text_search(q: str, columns: list[Any], tag_owner: Any) -> peewee.Expression:
+    """PAGE-10: case-insensitive literal substring on columns or live tag values.
+
+    peewee's ``contains`` escapes ``%`` and ``_`` (DEC-14) and uses ILIKE on
+    PostgreSQL; SQLite's LIKE folds ASCII case only.
+    """
+    from trakrf_server.models import Tag
+
+    clause = columns[0].contains(q)
+    for column in columns[1:]:
+        clause = clause | column.contains(q)
+    tagged = Tag.select(tag_owner).where(
+        Tag.deleted_at.is_null() & Tag.value.contains(q)
+    )
+    return clause | columns[0].model.id.in_(tagged)

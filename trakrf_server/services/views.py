@@ -1,0 +1,156 @@
+"""The JSON shapes of assets, locations and tags (CONTRACT ASSET-1, LOC-1, TAG-1).
+
+``asset_view``/``location_view``/``tag_view`` turn rows into the exact dicts
+the API emits. ``asset_select``/``location_select`` build queries that carry
+the referenced location's key in the same row, and ``asset_views``/
+``location_views`` add the live tags of a whole page with one query, so a
+list costs the same number of statements whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import peewee
+
+from trakrf_server.models import Asset, Location, Tag
+from trakrf_server.timeutil import format_ts
+
+
+def tag_view(tag: Tag) -> dict[str, Any]:
+    """TAG-1: exactly id, tag_type, value."""
+    return {"id": tag.id, "tag_type": tag.tag_type, "value": tag.value}
+
+
+def asset_view(
+    asset: Asset, location_external_key: str | None, tags: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """ASSET-1. ``location_external_key`` is the key of ``asset.location``."""
+    location_id = asset.location_id
+    return {
+        "id": asset.id,
+        "external_key": asset.external_key,
+        "name": asset.name,
+        "description": asset.description,
+        "location_id": location_id,
+        "location_external_key": location_external_key if location_id else None,
+        "metadata": asset.metadata if isinstance(asset.metadata, dict) else {},
+        "is_active": bool(asset.is_active),
+        "valid_from": format_ts(asset.valid_from),
+        "valid_to": format_ts(asset.valid_to),
+        "created_at": format_ts(asset.created_at),
+        "updated_at": format_ts(asset.updated_at),
+        "deleted_at": format_ts(asset.deleted_at),
+        "tags": tags,
+    }
+
+
+def location_view(
+    location: Location, parent_external_key: str | None, tags: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """LOC-1. ``parent_external_key`` is the key of ``location.parent``."""
+    parent_id = location.parent_id
+    return {
+        "id": location.id,
+        "external_key": location.external_key,
+        "name": location.name,
+        "description": location.description,
+        "parent_id": parent_id,
+        "parent_external_key": parent_external_key if parent_id else None,
+        "is_active": bool(location.is_active),
+        "valid_from": format_ts(location.valid_from),
+        "valid_to": format_ts(location.valid_to),
+        "created_at": format_ts(location.created_at),
+        "updated_at": format_ts(location.updated_at),
+        "deleted_at": format_ts(location.deleted_at),
+        "tags": tags,
+    }
+
+
+# --- queries that carry the referenced key ------------------------------------------
+
+Placement = Location.alias("placement")
+Parent = Location.alias("parent_location")
+
+
+def asset_select(*extra: Any) -> peewee.ModelSelect:
+    """Assets with their current location's key as ``location_key``.
+
+    The key is shown even when that location is soft-deleted (ASSET-3).
+    """
+    return (
+        Asset.select(Asset, Placement.external_key.alias("location_key"), *extra)
+        .join(
+            Placement,
+            peewee.JOIN.LEFT_OUTER,
+            on=(Asset.location == Placement.id),
+        )
+        .objects()
+    )
+
+
+def location_select(*extra: Any) -> peewee.ModelSelect:
+    """Locations with their parent's key as ``parent_key`` (LOC-2)."""
+    return (
+        Location.select(Location, Parent.external_key.alias("parent_key"), *extra)
+        .join(Parent, peewee.JOIN.LEFT_OUTER, on=(Location.parent == Parent.id))
+        .objects()
+    )
+
+
+def live_tags(column: peewee.Field, owner_ids: Iterable[int]) -> dict[int, list]:
+    """The live tags of many owners in one query, each list in attach order."""
+    ids = list(owner_ids)
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = (
+        Tag.select(Tag.id, Tag.tag_type, Tag.value, column.alias("owner"))
+        .where(column.in_(ids) & Tag.deleted_at.is_null())
+        .order_by(Tag.created_at, Tag.id)
+        .objects()
+    )
+    for tag in rows:
+        found[tag.owner].append(tag_view(tag))
+    return found
+
+
+def asset_views(rows: Iterable[Asset]) -> list[dict[str, Any]]:
+    """Views of rows from ``asset_select`` (one more query for all their tags)."""
+    assets = list(rows)
+    tags = live_tags(Tag.asset, (a.id for a in assets))
+    return [asset_view(a, a.location_key, tags[a.id]) for a in assets]
+
+
+def location_views(rows: Iterable[Location]) -> list[dict[str, Any]]:
+    """Views of rows from ``location_select`` (one more query for all tags)."""
+    locations = list(rows)
+    tags = live_tags(Tag.location, (loc.id for loc in locations))
+    return [location_view(loc, loc.parent_key, tags[loc.id]) for loc in locations]
+
+
+def get_asset_view(org_id: int, asset_id: int) -> dict[str, Any] | None:
+    """The view of one live asset of the org, or None."""
+    row = (
+        asset_select()
+        .where(
+            (Asset.id == asset_id) & (Asset.org == org_id) & Asset.deleted_at.is_null()
+        )
+        .first()
+    )
+    return asset_views([row])[0] if row is not None else None
+
+
+def get_location_view(org_id: int, location_id: int) -> dict[str, Any] | None:
+    """The view of one live location of the org, or None."""
+    row = (
+        location_select()
+        .where(
+            (Location.id == location_id)
+            & (Location.org == org_id)
+            & Location.deleted_at.is_null()
+        )
+        .first()
+    )
+    return location_views([row])[0] if row is not None else None
