@@ -13,7 +13,6 @@ from typing import Any
 import peewee
 
 from trakrf_server import jsonbody, timeutil
-from trakrf_server.db import code_point_order
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import listing, naturalkeys, tags, validation
@@ -36,8 +35,8 @@ LIST_SPEC = ListSpec(
 )
 
 SORT_COLUMNS = {
-    "external_key": code_point_order(Asset.external_key),
-    "name": code_point_order(Asset.name),
+    "external_key": Asset.external_key,
+    "name": Asset.name,
     "created_at": Asset.created_at,
     "updated_at": Asset.updated_at,
 }

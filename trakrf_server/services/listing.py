@@ -18,6 +18,7 @@ from typing import Any
 import peewee
 
 from trakrf_server.api.query import unknown_parameters
+from trakrf_server.db import code_point_order
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.services.validation import INT32_MAX, has_control, is_external_key
 
@@ -257,6 +258,8 @@ def order_by(
     terms: list[peewee.Node] = []
     for name, descending in query.sort:
         column = columns[name]
+        if isinstance(column, peewee.CharField | peewee.TextField):
+            column = code_point_order(column)
         terms.append(column.desc() if descending else column.asc())
     terms.append(tiebreak.asc())
     return terms

@@ -51,8 +51,8 @@ LIST_SPEC = ListSpec(
 TREE_SPEC = ListSpec(sortable=False)
 
 SORT_COLUMNS = {
-    "external_key": code_point_order(Location.external_key),
-    "name": code_point_order(Location.name),
+    "external_key": Location.external_key,
+    "name": Location.name,
     "created_at": Location.created_at,
 }
 
