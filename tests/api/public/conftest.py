@@ -19,11 +19,11 @@ class Caller:
     async def get(self, path: str, **kw: Any):
         return await self.api.get("/api/v1" + path, token=self.token, **kw)
 
-    async def post(self, path: str, body: Any = None, **kw: Any):
-        return await self.api.post("/api/v1" + path, body, token=self.token, **kw)
+    async def post(self, path: str, json_body: Any = None, **kw: Any):
+        return await self.api.post("/api/v1" + path, json_body, token=self.token, **kw)
 
-    async def patch(self, path: str, body: Any = None, **kw: Any):
-        return await self.api.patch("/api/v1" + path, body, token=self.token, **kw)
+    async def patch(self, path: str, json_body: Any = None, **kw: Any):
+        return await self.api.patch("/api/v1" + path, json_body, token=self.token, **kw)
 
     async def delete(self, path: str, **kw: Any):
         return await self.api.delete("/api/v1" + path, token=self.token, **kw)
