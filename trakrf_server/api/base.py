@@ -101,6 +101,13 @@ class ApiHandler(tornado.web.RequestHandler):
     _rate: Decision | None = None
     _query: dict[str, list[str]] | None = None
 
+    def __init__(self, application: Any, request: Any, **kwargs: Any) -> None:
+        super().__init__(application, request, **kwargs)
+        # Bodies are JSON, read by jsonbody. Tornado's own form parsing would
+        # answer a malformed multipart body with a bare 400 before the pipeline
+        # runs, where CT-1 wants the 415; nothing here reads form arguments.
+        request._parse_body = lambda: None
+
     # --- context --------------------------------------------------------------
 
     @property
