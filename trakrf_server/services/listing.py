@@ -17,13 +17,12 @@ from typing import Any
 
 import peewee
 
-from trakrf_server.api.query import unknown_parameters
+from trakrf_server.api.query import limit_offset, unknown_parameters
 from trakrf_server.db import code_point_order
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.services.validation import INT32_MAX, has_control, is_external_key
 
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -75,39 +74,6 @@ class ListQuery:
 
 def _integer(text: str) -> int | None:
     return int(text) if _INTEGER.fullmatch(text) else None
-
-
-def _limit(text: str) -> tuple[int | None, FieldError | None]:
-    value = _integer(text)
-    if value is None:
-        return None, FieldError(
-            "limit", "invalid_value", "limit must be a positive integer"
-        )
-    if value < 1:
-        return None, FieldError("limit", "too_small", "limit must be ≥ 1", {"min": 1})
-    if value > MAX_LIMIT:
-        return None, FieldError(
-            "limit", "too_large", f"limit must be ≤ {MAX_LIMIT}", {"max": MAX_LIMIT}
-        )
-    return value, None
-
-
-def _offset(text: str) -> tuple[int | None, FieldError | None]:
-    value = _integer(text)
-    if value is None:
-        return None, FieldError(
-            "offset", "invalid_value", "offset must be a non-negative integer"
-        )
-    if value < 0:
-        return None, FieldError("offset", "too_small", "offset must be ≥ 0", {"min": 0})
-    if value > INT32_MAX:
-        return None, FieldError(
-            "offset",
-            "too_large",
-            f"offset must be ≤ {INT32_MAX}",
-            {"max": INT32_MAX},
-        )
-    return value, None
 
 
 def _id_filter(name: str, text: str) -> tuple[int | None, FieldError | None]:
@@ -188,7 +154,6 @@ def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
     if bad_text:
         raise validation(bad_text)
 
-    errors: list[FieldError] = []
     result = ListQuery(sort=list(spec.default_sort), raw=params)
 
     def first(name: str) -> str | None:
@@ -196,14 +161,7 @@ def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
         values = params.get(name)
         return values[0] if values else None
 
-    if (text := first("limit")) is not None:
-        value, problem = _limit(text)
-        result.limit = value if value is not None else result.limit
-        errors += [problem] if problem else []
-    if (text := first("offset")) is not None:
-        value, problem = _offset(text)
-        result.offset = value if value is not None else result.offset
-        errors += [problem] if problem else []
+    result.limit, result.offset, errors = limit_offset(params)
     if (text := first("sort")) is not None:
         order, problem = _sort(spec, text)
         result.sort = order if problem is None else result.sort

@@ -1,43 +1,21 @@
-"""The resource SQL on PostgreSQL: a round trip per resource over a fresh schema.
+"""The resource SQL on PostgreSQL: a round trip per resource.
 
-Each test gets its own schema (``PGOPTIONS`` sets the connection's
-``search_path``) that is dropped afterwards, so parallel runs never collide.
+Each test runs against a fresh database (the shared ``postgres_url`` fixture),
+so parallel runs never collide.
 """
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg2
 import pytest
 
 from tests.api.public.conftest import fields
 
 pytestmark = pytest.mark.postgres
 
-DSN = {"host": "127.0.0.1", "port": 5432, "dbname": "test"}
-
-
-def _admin():
-    try:
-        conn = psycopg2.connect(connect_timeout=3, **DSN)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
-    conn.autocommit = True
-    return conn
-
 
 @pytest.fixture
-def overrides(monkeypatch):
-    schema = f"trakrf_{uuid.uuid4().hex[:12]}"
-    conn = _admin()
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{schema}"')
-    monkeypatch.setenv("PGOPTIONS", f"-c search_path={schema}")
-    yield {"database.url": "postgresql://127.0.0.1:5432/test"}
-    with conn.cursor() as cur:
-        cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    conn.close()
+def overrides(postgres_url):
+    return {"database.url": postgres_url}
 
 
 @pytest.mark.gen_test
