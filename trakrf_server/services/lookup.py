@@ -14,7 +14,7 @@ import peewee
 
 from trakrf_server.errors import not_found
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services.resource_views import asset_view, location_view
+from trakrf_server.services.views import asset_views, location_views
 
 NO_MATCH = "No entity found with this tag"
 MAX_BATCH = 500
@@ -73,12 +73,12 @@ def _entity(tag: Tag) -> dict[str, Any]:
         return {
             "entity_type": "asset",
             "entity_id": tag.asset_id,
-            "asset": asset_view(tag.asset),
+            "asset": asset_views([tag.asset])[0],
         }
     return {
         "entity_type": "location",
         "entity_id": tag.location_id,
-        "location": location_view(tag.location),
+        "location": location_views([tag.location])[0],
     }
 
 

@@ -116,18 +116,44 @@ def live_tags(column: peewee.Field, owner_ids: Iterable[int]) -> dict[int, list]
     return found
 
 
+def _keys_of(ids: Iterable[int | None]) -> dict[int, str]:
+    """External keys of locations by id, live or not, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = Location.select(Location.id, Location.external_key).where(
+        Location.id.in_(wanted)
+    )
+    return dict(rows.tuples())
+
+
 def asset_views(rows: Iterable[Asset]) -> list[dict[str, Any]]:
-    """Views of rows from ``asset_select`` (one more query for all their tags)."""
+    """Views of asset rows: one query for all their tags.
+
+    Rows from ``asset_select`` carry their location's key; for plain rows the
+    keys are read with one more query.
+    """
     assets = list(rows)
     tags = live_tags(Tag.asset, (a.id for a in assets))
-    return [asset_view(a, a.location_key, tags[a.id]) for a in assets]
+    if all(hasattr(a, "location_key") for a in assets):
+        keys = {a.location_id: a.location_key for a in assets}
+    else:
+        keys = _keys_of(a.location_id for a in assets)
+    return [asset_view(a, keys.get(a.location_id), tags[a.id]) for a in assets]
 
 
 def location_views(rows: Iterable[Location]) -> list[dict[str, Any]]:
-    """Views of rows from ``location_select`` (one more query for all tags)."""
+    """Views of location rows: one query for all tags (and parents' keys
+    for rows that do not come from ``location_select``)."""
     locations = list(rows)
     tags = live_tags(Tag.location, (loc.id for loc in locations))
-    return [location_view(loc, loc.parent_key, tags[loc.id]) for loc in locations]
+    if all(hasattr(loc, "parent_key") for loc in locations):
+        keys = {loc.parent_id: loc.parent_key for loc in locations}
+    else:
+        keys = _keys_of(loc.parent_id for loc in locations)
+    return [
+        location_view(loc, keys.get(loc.parent_id), tags[loc.id]) for loc in locations
+    ]
 
 
 def get_asset_view(org_id: int, asset_id: int) -> dict[str, Any] | None:
