@@ -21,6 +21,7 @@ import logging
 import time
 from typing import Any
 
+import tornado.httputil
 import tornado.web
 
 from trakrf_server import jsonbody
@@ -103,10 +104,19 @@ class ApiHandler(tornado.web.RequestHandler):
 
     def __init__(self, application: Any, request: Any, **kwargs: Any) -> None:
         super().__init__(application, request, **kwargs)
-        # Bodies are JSON, read by jsonbody. Tornado's own form parsing would
-        # answer a malformed multipart body with a bare 400 before the pipeline
-        # runs, where CT-1 wants the 415; nothing here reads form arguments.
-        request._parse_body = lambda: None
+        # Tornado parses form bodies before prepare() and answers a malformed
+        # one (e.g. multipart without a boundary) with a bare 400, where CT-1
+        # wants the 415. A body it cannot parse simply yields no form fields;
+        # the pipeline and the handler decide what that means.
+        parse_form = request._parse_body
+
+        def parse_form_leniently() -> None:
+            try:
+                parse_form()
+            except tornado.httputil.HTTPInputError:
+                pass
+
+        request._parse_body = parse_form_leniently
 
     # --- context --------------------------------------------------------------
 
