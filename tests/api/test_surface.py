@@ -168,3 +168,19 @@ async def test_probes(api):
     health = (await api.get("/health")).json()
     assert health["status"] == "ok" and health["database"] == "ok"
     assert "version" in health and "uptime_seconds" in health
+
+
+@pytest.mark.gen_test
+async def test_no_retirement_headers_anywhere(api, seed):
+    # ERR-9: Deprecation, Sunset and 410 are reserved; none are emitted today
+    tenant = seed.tenant()
+    key = seed.key(tenant.org_id)
+    for path in (
+        "/api/v1/orgs/me",
+        "/api/v1/assets",
+        "/api/v1/assets/lookup",
+        "/api/v1/x",
+    ):
+        r = await api.get(path, token=key)
+        assert r.status != 410
+        assert "Deprecation" not in r.headers and "Sunset" not in r.headers
