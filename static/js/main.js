@@ -203,6 +203,7 @@ async function render() {
     await route.render(screen, params, { go, rerender: render });
   } catch (err) {
     if (err.status === 401) return;
+    if (!screen.querySelector("h1")) screen.prepend(h("h1", { tabindex: "-1" }, route.title));
     screen.append(h("p", { class: "alert error", role: "alert" }, err.detail || String(err)));
   }
   const title = screen.querySelector("h1");

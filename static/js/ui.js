@@ -252,7 +252,7 @@ export function toast(text, kind = "ok") {
   }
   const el = h("div", { class: `toast ${kind}` }, text);
   host.append(el);
-  setTimeout(() => el.remove(), 4000);
+  setTimeout(() => el.remove(), 3000);
 }
 
 export function tagChips(tags) {

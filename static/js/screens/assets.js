@@ -104,11 +104,11 @@ export async function render(screen, params) {
       h("td", { "data-label": "Location" }, locationLabel(a)),
       h("td", { "data-label": "Tags" }, tagChips(a.tags)),
       h("td", { "data-label": "Status" }, h("span", { class: a.is_active ? "badge ok" : "badge" }, a.is_active ? "Active" : "Inactive")),
-      h("td", { "data-label": "Actions", class: "row-actions" },
+      h("td", { "data-label": "Actions" }, h("div", { class: "row-actions" },
         canEdit() ? h("button", { type: "button", onclick: () => editAsset(a), "aria-label": `Edit ${a.name}` }, "Edit") : null,
         h("a", { class: "button", href: `#reports-history?asset=${a.id}`, "aria-label": `History of ${a.name}` }, "History"),
         rfid ? h("a", { class: "button", href: `#locate?epc=${encodeURIComponent(rfid.value)}`, "aria-label": `Locate ${a.name}` }, "Locate") : null,
-        canEdit() ? h("button", { type: "button", class: "danger", onclick: () => deleteAsset(a), "aria-label": `Delete ${a.name}` }, "Delete") : null));
+        canEdit() ? h("button", { type: "button", class: "danger", onclick: () => deleteAsset(a), "aria-label": `Delete ${a.name}` }, "Delete") : null)));
   }
 
   async function deleteAsset(a) {

@@ -101,7 +101,7 @@ export function reset(screen, params) {
     return;
   }
   const password = field({ label: "New password", name: "password", type: "password", required: true, hint: "At least 8 characters.", attrs: { autocomplete: "new-password", minlength: "8" } });
-  const again = field({ label: "Repeat new password", name: "password_again", type: "password", required: true, attrs: { autocomplete: "new-password" } });
+  const again = field({ label: "Confirm password", name: "password_again", type: "password", required: true, attrs: { autocomplete: "new-password" } });
   const done = h("div", { hidden: true });
   const f = form({
     fields: [password, again],

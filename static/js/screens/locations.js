@@ -75,6 +75,7 @@ export async function render(screen, params) {
 
   function drawDetail() {
     const loc = tree.find((l) => l.id === selectedId);
+    detail.hidden = !loc && !tree.length;
     if (!loc) {
       replace(detail, tree.length ? h("p", { class: "hint" }, "Select a location to see its details.") : null);
       return;

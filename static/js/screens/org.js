@@ -150,7 +150,7 @@ export async function members(screen) {
           h("td", { "data-label": "Role" }, inv.role),
           h("td", { "data-label": "Invited by" }, inv.invited_by ? inv.invited_by.name : "—"),
           h("td", { "data-label": "Expires" }, fmtTime(inv.expires_at)),
-          h("td", { "data-label": "", class: "row-actions" }, resend, cancel));
+          h("td", { "data-label": "" }, h("div", { class: "row-actions" }, resend, cancel)));
       }))));
   }
 

@@ -132,7 +132,7 @@ function locationsTab(panel, rows, assetById, locById) {
   const share = h("button", { type: "button", onclick: () => downloadCsv("asset-locations.csv",
     ["asset_external_key", "asset_name", "location_external_key", "location_name", "last_seen"],
     filtered().map((r) => [r.asset_external_key, assetName(r), r.location_external_key, locName(r), r.asset_last_seen])) }, "Share");
-  append(panel, h("div", { class: "filters" }, name, loc, win, h("div", { class: "field end" }, share)), body);
+  append(panel, h("div", { class: "filters" }, name, loc, win), h("div", { class: "actions toolbar" }, share), body);
   draw();
 }
 
