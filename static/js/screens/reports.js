@@ -185,6 +185,15 @@ function historyPanel(panel, assets, locById, assetId) {
 export async function history(screen, params) {
   append(screen, heading("Asset history", h("a", { class: "button", href: "#reports" }, "Back to reports")));
   const [assets, tree] = await Promise.all([fetchAll("/assets"), loadLocationTree()]);
+  const wanted = Number(params.get("asset"));
+  if (wanted && !assets.some((a) => a.id === wanted)) {
+    // Lists hold only currently effective assets; history works for any live one.
+    try {
+      assets.push((await api("GET", `/assets/${wanted}`)).data);
+    } catch (err) {
+      if (err.status !== 404 && err.status !== 400) throw err;
+    }
+  }
   const locById = new Map(tree.map((l) => [l.id, l]));
   const panel = h("div");
   append(screen, panel);
