@@ -58,7 +58,7 @@ class Server:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser-data")
     port = _free_port()
@@ -98,7 +98,9 @@ def server(tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync driver owns an event loop while it runs, so it
+# is shut down before the rest of the suite's Tornado tests start.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -77,7 +77,7 @@ def test_password_reset_then_session_end(page: Page, server):
 
     # A token the server no longer accepts ends the session on the next call.
     page.evaluate("localStorage.setItem('trakrf.session', 'not-a-token')")
-    page.goto(f"{server.url}/#assets")
+    page.reload()
     expect(page).to_have_url(re.compile(r"#login$"))
     expect(page.locator(".guest-card > .alert")).to_have_text(
         "Your session has ended. Please log in again."
