@@ -189,9 +189,8 @@ def test_key_picker_scopes_and_expiry(page: Page, server):
     dialog.get_by_label("Name").fill("Dock door")
     dialog.get_by_label("Readers: push scans").check()
     dialog.get_by_role("button", name="Create key").click()
-    # Whether the server mints scans:write keys over HTTP is its call (INT-81
-    # lists no such scope); the app shows the token or the refusal.
-    expect(dialog.locator("#new-key-token, .alert.error").first).to_be_visible()
+    # Reader keys carry scans:write (SCAN-3); the token is shown once.
+    expect(dialog.locator("#new-key-token")).to_be_visible()
     assert sent[-1]["scopes"] == ["assets:read", "locations:read", "scans:write"]
     assert "expires_at" not in sent[-1]
     assert page.problems == []

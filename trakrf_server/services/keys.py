@@ -61,8 +61,9 @@ def mint_key(
     return record, token
 
 
-# What a key may be minted with over HTTP (INT-81); scans:write is not offered.
-MINTABLE_SCOPES = PUBLIC_SCOPES + ("keys:admin",)
+# What a key may be minted with over HTTP: INT-81's list, plus scans:write so an
+# operator can give a fixed reader its own key from the web app (SCAN-3).
+MINTABLE_SCOPES = ALL_SCOPES
 NOT_FOUND = "API key not found"
 
 

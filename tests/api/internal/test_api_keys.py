@@ -156,10 +156,10 @@ async def test_ten_key_limit(api, seed):
 async def test_mint_validation(api, seed):
     # INT-81: unknown scope, bad JSON, name, scopes ≥ 1
     tenant = seed.tenant()
-    r = await mint(api, tenant.org_id, tenant.session, ["assets:read", "scans:write"])
+    r = await mint(api, tenant.org_id, tenant.session, ["assets:read", "assets:fly"])
     assert r.status == 400
     assert r.error["type"] == "validation_error"
-    assert r.error["detail"] == "Unknown scope: scans:write"
+    assert r.error["detail"] == "Unknown scope: assets:fly"
     r = await api.post(
         api_keys(tenant.org_id),
         body="{",
@@ -282,3 +282,19 @@ async def test_key_caller_with_keys_admin(api, seed):
     assert r.error["detail"] == "Missing required scope: keys:admin"
     r = await api.delete(f"{api_keys(acme.org_id)}/{minted['id']}", token=plain)
     assert r.status == 403
+
+
+@pytest.mark.gen_test
+async def test_reader_key_minted_over_http_pushes_reads(api, seed):
+    # SCAN-3: the web app's key form mints scans:write keys for fixed readers
+    tenant = seed.tenant()
+    r = await mint(api, tenant.org_id, tenant.session, ["scans:write"])
+    assert r.status == 201, r
+    token = r.json()["data"]["token"]
+    reader = await api.post(
+        "/api/v1/readers", {"name": "Dock door"}, token=tenant.session
+    )
+    assert reader.status == 201, reader
+    url = f"/api/v1/readers/{reader.json()['data']['id']}/reads"
+    pushed = await api.post(url, {"batch_id": "b1", "reads": []}, token=token)
+    assert pushed.status != 403, pushed
