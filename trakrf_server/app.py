@@ -6,7 +6,8 @@ import logging
 
 import tornado.web
 
-from trakrf_server.api import fallback, health, spa
+from trakrf_server import openapi
+from trakrf_server.api import fallback, health, reference, spa
 from trakrf_server.api.internal import (
     api_keys,
     auth,
@@ -29,7 +30,7 @@ from trakrf_server.config import Config
 from trakrf_server.context import AppContext
 from trakrf_server.db import Database
 from trakrf_server.mail import Mailer
-from trakrf_server.paths import static_dir
+from trakrf_server.paths import reference_ui_dir, static_dir, swagger_ui_dir
 from trakrf_server.ratelimit import BucketStore, MemoryBuckets, RedisBuckets
 from trakrf_server.services import bulk_import as bulk_import_jobs
 
@@ -103,6 +104,21 @@ def routes() -> list[tuple[str, type[tornado.web.RequestHandler]]]:
         (rf"{v1}/locations/{ID}/descendants", public_locations.DescendantsHandler),
         (rf"{v1}/locations/{ID}/tags", public_tags.LocationTagsHandler),
         (rf"{v1}/locations/{ID}/tags/{ID}", public_tags.LocationTagHandler),
+        # API reference (OPENAPI-1): the spec, its old addresses, the page
+        (r"/api/openapi\.(json|yaml)", reference.SpecHandler),
+        (r"/api/v1/openapi\.(json|yaml)", reference.SpecRedirectHandler),
+        (r"/openapi\.(json|yaml)", reference.SpecRedirectHandler),
+        (r"/api/?", reference.ReferencePageHandler),
+        (
+            reference.PAGE_FILES,
+            reference.ReferenceFileHandler,
+            {"path": str(reference_ui_dir())},
+        ),
+        (
+            reference.SWAGGER_FILES,
+            reference.ReferenceFileHandler,
+            {"path": str(swagger_ui_dir())},
+        ),
         # probes
         (r"/healthz", health.HealthzHandler),
         (r"/readyz", health.ReadyzHandler),
@@ -145,4 +161,8 @@ def make_context(config: Config, db: Database | None = None) -> AppContext:
 def make_app(ctx: AppContext) -> tornado.web.Application:
     table: list = list(routes())
     table.append((r"/(.*)", spa.SpaHandler, {"path": str(static_dir())}))
-    return tornado.web.Application(table, ctx=ctx, compress_response=False)
+    # The reference describes exactly the routes above, rendered once here.
+    published = openapi.publish(table)
+    return tornado.web.Application(
+        table, ctx=ctx, openapi=published, compress_response=False
+    )

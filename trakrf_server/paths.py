@@ -24,3 +24,19 @@ def static_dir() -> Path:
 
 def migrations_dir() -> Path:
     return bundle_root() / "migrations"
+
+
+def reference_ui_dir() -> Path:
+    """The page and script around Swagger UI at ``/api``."""
+    return Path(__file__).resolve().parent / "reference_ui"
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's files: from the ``swagger-ui-bundle`` package in a checkout;
+    the executable carries the few it needs in ``swagger_ui/`` (see build.spec).
+    """
+    if getattr(sys, "_MEIPASS", None):
+        return bundle_root() / "swagger_ui"
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
