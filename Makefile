@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint format install install-test binary bench clean
+.PHONY: serve test lint format install install-test install-build binary bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+install-build: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-build.txt
+
+# The single executable dist/trakrf-server (see build.spec and README).
+binary: install-build
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
 
 clean:
 	rm -rf $(VENV) build dist

@@ -1,0 +1,188 @@
+"""Smoke test of the single executable ``dist/trakrf-server`` (``make binary``).
+
+Runs the built file as an operator would: an empty folder, ``serve`` on a free
+port, an account and an API key, a few requests, a restart on the same folder.
+Skipped when the executable was not built, except in CI (``CI=true``), where a
+missing executable fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BINARY = Path(os.environ.get("TRAKRF_BINARY", ROOT / "dist" / "trakrf-server"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+if not BINARY.is_file() and not IN_CI:
+    pytest.skip(
+        f"{BINARY} not built (make binary); required when CI=true",
+        allow_module_level=True,
+    )
+
+
+def _env() -> dict[str, str]:
+    # Only the defaults: no configuration from the calling shell leaks in.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRAKRF_")}
+    env["TRAKRF_AUTH_BCRYPT_ROUNDS"] = "4"
+    return env
+
+
+def _run(cwd: Path, *args: str, stdin: str = "") -> str:
+    done = subprocess.run(
+        [str(BINARY), *args],
+        cwd=cwd,
+        env=_env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fetch(url: str, token: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+class Server:
+    """``trakrf-server serve`` in ``cwd`` until stopped."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(cwd / f"serve-{self.port}.log", "w")  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                [str(BINARY), "serve", "--port", str(self.port)],
+                cwd=cwd,
+                env=_env(),
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError:
+            self.log.close()
+            raise
+        self.seconds_to_ready = self._wait_ready()
+
+    def _wait_ready(self) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < 30:
+            assert self.process.poll() is None, self.output()
+            try:
+                if _fetch(self.base + "/healthz")[0] == 200:
+                    return time.monotonic() - started
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("server not ready after 30 s:\n" + self.output())
+
+    def output(self) -> str:
+        self.log.flush()
+        return (self.cwd / f"serve-{self.port}.log").read_text()
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            self.log.close()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path):
+    servers: list[Server] = []
+    yield tmp_path, servers
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+            server.log.close()
+
+
+def test_binary_exists_when_ci():
+    assert BINARY.is_file(), f"{BINARY} missing: CI must build it (make binary)"
+    assert os.access(BINARY, os.X_OK)
+
+
+def test_version_matches_the_package(tmp_path):
+    from trakrf_server import __version__
+
+    assert _run(tmp_path, "--version").strip() == f"trakrf-server {__version__}"
+
+
+def test_serve_sign_up_restart(workdir):
+    cwd, servers = workdir
+    server = Server(cwd)
+    servers.append(server)
+
+    # An administrator and a key, from the executable's own command line.
+    said = _run(
+        cwd,
+        "create-user",
+        "ops@example.com",
+        "--org",
+        "Smoke Test",
+        stdin="a long password\n",
+    )
+    assert "Smoke Test" in said
+    key = _run(
+        cwd, "mint-key", "smoke-test", "smoke", "--scopes", "assets:read,tracking:read"
+    ).strip()
+
+    status, _, body = _fetch(server.base + "/api/v1/orgs/me", key)
+    assert status == 200, body
+    org = json.loads(body)["data"]
+    assert org["name"] == "Smoke Test"
+    assert org["scopes"] == ["assets:read", "tracking:read"]
+
+    # The web app shell, when the checkout has one, and the API reference.
+    status, headers, body = _fetch(server.base + "/")
+    if (ROOT / "static" / "index.html").is_file():
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+    else:
+        assert status == 404
+    status, headers, body = _fetch(server.base + "/api")
+    assert status == 200 and b"/api/reference/swagger-ui-bundle.js" in body
+    status, _, body = _fetch(server.base + "/api/reference/swagger-ui-bundle.js")
+    assert status == 200 and len(body) > 100_000
+    status, _, body = _fetch(server.base + "/api/openapi.json")
+    assert status == 200 and "/api/v1/orgs/me" in json.loads(body)["paths"]
+
+    assert server.stop() == 0
+
+    # The data lives where the server was started, not in the unpack folder.
+    assert (cwd / "data" / "trakrf.db").is_file()
+    assert (cwd / "data" / "secret.key").is_file()
+
+    again = Server(cwd)
+    servers.append(again)
+    status, _, body = _fetch(again.base + "/api/v1/orgs/me", key)
+    assert status == 200, body
+    assert json.loads(body)["data"] == org
+    assert again.stop() == 0
