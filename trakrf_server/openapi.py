@@ -130,7 +130,8 @@ def _to_openapi30(node: Any) -> Any:
     """Pydantic's JSON Schema (2020-12 flavour) → OpenAPI 3.0 schema objects.
 
     Pydantic spells nullability as ``anyOf: [X, {type: null}]`` and single
-    literals as ``const``; OpenAPI 3.0 wants ``nullable: true`` and ``enum``.
+    literals as ``const`` and lists ``examples``; OpenAPI 3.0 wants
+    ``nullable: true``, ``enum`` and one ``example``.
     Titles are noise in a reference and ``default: null`` only marks keys
     that may be left out, so both go.
     """
@@ -148,6 +149,8 @@ def _to_openapi30(node: Any) -> Any:
             out[key] = _to_openapi30(value)
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    if isinstance(out.get("examples"), list):
+        out["example"] = out.pop("examples")[0]
     variants = out.get("anyOf")
     if variants and {"type": "null"} in variants:
         rest = [v for v in variants if v != {"type": "null"}]

@@ -44,7 +44,13 @@ Description = Annotated[
     str, Field(min_length=1, max_length=1024, pattern=FREE_TEXT_PATTERN)
 ]
 TagValue = Annotated[
-    str, Field(min_length=1, max_length=255, pattern=FREE_TEXT_PATTERN)
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=FREE_TEXT_PATTERN,
+        examples=["E28068940000501E9A3B1C2D"],
+    ),
 ]
 Metadata = dict[str, Any]
 
@@ -198,18 +204,28 @@ class CreateAssetWithTagsRequest(_Strict):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "not": {"required": ["location_id", "location_external_key"]}
+            "not": {"required": ["location_id", "location_external_key"]},
+            # One consistent body for "Try it out" (the pair is exclusive).
+            "example": {
+                "name": "Pallet jack 12",
+                "external_key": "PJ-12",
+                "location_external_key": "WH-A",
+                "metadata": {"serial": "PJ88213"},
+                "tags": [{"tag_type": "rfid", "value": "E28068940000501E9A3B1C2D"}],
+            },
         }
     )
 
-    name: Name
+    name: Name = Field(examples=["Pallet jack 12"])
     external_key: ExternalKey = Field(
-        default=None, description="Omit to have ASSET-NNNN assigned (EK-4)."
+        default=None,
+        description="Omit to have ASSET-NNNN assigned (EK-4).",
+        examples=["PJ-12"],
     )
-    description: Description | None = None
+    description: Description | None = Field(default=None, examples=["Blue, 2.5 t"])
     location_id: BodyId | None = None
-    location_external_key: ExternalKey | None = None
-    metadata: Metadata = None
+    location_external_key: ExternalKey | None = Field(default=None, examples=["WH-A"])
+    metadata: Metadata = Field(default=None, examples=[{"serial": "PJ88213"}])
     is_active: bool = True
     valid_from: Timestamp = Field(default=None, description="Defaults to now.")
     valid_to: Timestamp | None = None
@@ -220,16 +236,25 @@ class CreateLocationWithTagsRequest(_Strict):
     """Body of ``POST /locations`` (LOC-3)."""
 
     model_config = ConfigDict(
-        json_schema_extra={"not": {"required": ["parent_id", "parent_external_key"]}}
+        json_schema_extra={
+            "not": {"required": ["parent_id", "parent_external_key"]},
+            "example": {
+                "name": "Warehouse A",
+                "external_key": "WH-A",
+                "tags": [{"tag_type": "barcode", "value": "LOC-WH-A"}],
+            },
+        }
     )
 
-    name: Name
+    name: Name = Field(examples=["Warehouse A"])
     external_key: ExternalKey = Field(
-        default=None, description="Omit to have LOC-NNNN assigned (EK-4)."
+        default=None,
+        description="Omit to have LOC-NNNN assigned (EK-4).",
+        examples=["WH-A"],
     )
-    description: Description | None = None
+    description: Description | None = Field(default=None, examples=["Ground floor"])
     parent_id: BodyId | None = None
-    parent_external_key: ExternalKey | None = None
+    parent_external_key: ExternalKey | None = Field(default=None, examples=["SITE-1"])
     is_active: bool = True
     valid_from: Timestamp = Field(default=None, description="Defaults to now.")
     valid_to: Timestamp | None = None
@@ -244,6 +269,10 @@ class UpdateAssetRequest(BaseModel):
     schema therefore does not close the object.
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"name": "Pallet jack 12 (blue)"}}
+    )
+
     name: Name = None
     description: Description | None = None
     metadata: Metadata = None
@@ -254,6 +283,10 @@ class UpdateAssetRequest(BaseModel):
 
 class UpdateLocationRequest(BaseModel):
     """JSON Merge Patch of a location (PATCH-1/3, LOC-6); see UpdateAssetRequest."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"parent_external_key": "SITE-1"}}
+    )
 
     name: Name = None
     description: Description | None = None
@@ -267,13 +300,13 @@ class UpdateLocationRequest(BaseModel):
 class RenameAssetRequest(_Strict):
     """Body of ``POST /assets/{asset_id}/rename`` (EK-7)."""
 
-    external_key: ExternalKey
+    external_key: ExternalKey = Field(examples=["PJ-12B"])
 
 
 class RenameLocationRequest(_Strict):
     """Body of ``POST /locations/{location_id}/rename`` (EK-7)."""
 
-    external_key: ExternalKey
+    external_key: ExternalKey = Field(examples=["WH-B"])
 
 
 # --- envelopes (SURF-3) ----------------------------------------------------------
