@@ -1,7 +1,8 @@
 """Smoke test of the single executable ``dist/trakrf-server`` (``make binary``).
 
 Runs the built file as an operator would: an empty folder, ``serve`` on a free
-port, an account and an API key, a few requests, a restart on the same folder.
+port, a signup and an API key over HTTP, another account and key from the
+command line, a few requests, a restart on the same folder.
 Skipped when the executable was not built, except in CI (``CI=true``), where a
 missing executable fails.
 """
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import jwt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,16 +60,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _fetch(url: str, token: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def _fetch(
+    url: str, token: str | None = None, body: dict | None = None
+) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.data = json.dumps(body).encode("utf-8")
+        request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         with error:
             return error.code, dict(error.headers), error.read()
+
+
+def _sign_up(base: str) -> tuple[str, dict]:
+    """Sign up over HTTP as the web app does, then mint a key with the session."""
+    status, _, body = _fetch(
+        base + "/api/v1/auth/signup",
+        body={
+            "email": "ops@example.com",
+            "password": "a long password",
+            "org_name": "Smoke Test",
+        },
+    )
+    assert status == 201, body
+    session = json.loads(body)["data"]["token"]
+    org_id = jwt.decode(session, options={"verify_signature": False})["current_org_id"]
+    status, _, body = _fetch(
+        f"{base}/api/v1/orgs/{org_id}/api-keys",
+        session,
+        {"name": "smoke", "scopes": ["assets:read", "tracking:read"]},
+    )
+    assert status == 201, body
+    return json.loads(body)["data"]["token"], {"id": org_id, "name": "Smoke Test"}
 
 
 class Server:
@@ -141,25 +170,34 @@ def test_serve_sign_up_restart(workdir):
     server = Server(cwd)
     servers.append(server)
 
-    # An administrator and a key, from the executable's own command line.
+    # An account and a key the way a new user gets them, over HTTP.
+    key, org = _sign_up(server.base)
+    status, _, body = _fetch(server.base + "/api/v1/orgs/me", key)
+    assert status == 200, body
+    assert json.loads(body)["data"] == {
+        **org,
+        "scopes": ["assets:read", "tracking:read"],
+        "api_key_id": json.loads(body)["data"]["api_key_id"],
+    }
+
+    # And the operator's way: the executable's own command line, next to the
+    # running server on the same data folder.
     said = _run(
         cwd,
         "create-user",
-        "ops@example.com",
+        "admin@example.com",
         "--org",
-        "Smoke Test",
-        stdin="a long password\n",
+        "Second Org",
+        stdin="another long password\n",
     )
-    assert "Smoke Test" in said
-    key = _run(
-        cwd, "mint-key", "smoke-test", "smoke", "--scopes", "assets:read,tracking:read"
+    assert "Second Org" in said
+    cli_key = _run(
+        cwd, "mint-key", "second-org", "cli", "--scopes", "locations:read"
     ).strip()
-
-    status, _, body = _fetch(server.base + "/api/v1/orgs/me", key)
+    status, _, body = _fetch(server.base + "/api/v1/orgs/me", cli_key)
     assert status == 200, body
-    org = json.loads(body)["data"]
-    assert org["name"] == "Smoke Test"
-    assert org["scopes"] == ["assets:read", "tracking:read"]
+    second = json.loads(body)["data"]
+    assert (second["name"], second["scopes"]) == ("Second Org", ["locations:read"])
 
     # The web app shell, when the checkout has one, and the API reference.
     status, headers, body = _fetch(server.base + "/")
@@ -182,7 +220,8 @@ def test_serve_sign_up_restart(workdir):
 
     again = Server(cwd)
     servers.append(again)
-    status, _, body = _fetch(again.base + "/api/v1/orgs/me", key)
-    assert status == 200, body
-    assert json.loads(body)["data"] == org
+    for token, expected in ((key, "Smoke Test"), (cli_key, "Second Org")):
+        status, _, body = _fetch(again.base + "/api/v1/orgs/me", token)
+        assert status == 200, body
+        assert json.loads(body)["data"]["name"] == expected
     assert again.stop() == 0
