@@ -15,7 +15,7 @@ import peewee
 from trakrf_server import jsonbody, timeutil
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services import listing, naturalkeys, tags, validation
+from trakrf_server.services import listing, naturalkeys, tags, validation, validity
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.services.views import asset_select, asset_views, get_asset_view
 
@@ -48,7 +48,7 @@ def list_assets(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], in
     Three statements whatever the page size: count, page, the page's tags.
     """
     now = timeutil.now()
-    where = (Asset.org == org_id) & listing.currently_effective(Asset, now)
+    where = (Asset.org == org_id) & validity.effective(Asset, now)
     if not query.flag("include_deleted", False):
         where &= Asset.deleted_at.is_null()
     if "external_key" in query.filters:
