@@ -16,7 +16,7 @@ from trakrf_server import timeutil
 from trakrf_server.errors import not_found
 from trakrf_server.models import Asset, Location, ScanEvent
 from trakrf_server.services.listing import ListQuery, ListSpec
-from trakrf_server.services.validity import is_live_and_effective
+from trakrf_server.services.validity import key_while_effective
 from trakrf_server.timeutil import format_ts, to_micros
 
 # PAGE-5 / PAGE-12 / HIST-3
@@ -61,16 +61,15 @@ def asset_history(
         peewee.fn.LEAD(ScanEvent.observed_at).over(order_by=order).alias("next_at")
     )
     direction = (lambda f: f.asc()) if oldest_first else (lambda f: f.desc())
+    # HIST-6: the key only while that location is live and effective.
+    location_key = key_while_effective(Location, timeutil.now())
     page = (
         ScanEvent.select(
             ScanEvent.id,
             ScanEvent.observed_at,
             ScanEvent.location,
             following,
-            Location.external_key.alias("loc_key"),
-            Location.deleted_at.alias("loc_deleted_at"),
-            Location.valid_from.alias("loc_valid_from"),
-            Location.valid_to.alias("loc_valid_to"),
+            location_key.alias("location_key"),
         )
         .join(Location, peewee.JOIN.LEFT_OUTER, on=ScanEvent.location == Location.id)
         .where(where)
@@ -81,21 +80,10 @@ def asset_history(
     )
     total = ScanEvent.select().where(where).count()
 
-    now = timeutil.now()
-    return [_row(r, now) for r in page], total
+    return [_row(r) for r in page], total
 
 
-def _row(r: dict[str, Any], now: datetime) -> dict[str, Any]:
-    key = None
-    if r["location"] is not None and r["loc_key"] is not None:
-        placed = Location(
-            deleted_at=_instant(r["loc_deleted_at"]),
-            valid_from=_instant(r["loc_valid_from"]),
-            valid_to=_instant(r["loc_valid_to"]),
-        )
-        # HIST-6: the key only while that location is live and effective.
-        if is_live_and_effective(placed, now):
-            key = r["loc_key"]
+def _row(r: dict[str, Any]) -> dict[str, Any]:
     observed = _instant(r["observed_at"])
     following = _instant(r["next_at"])
     duration = None
@@ -106,7 +94,7 @@ def _row(r: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "event_observed_at": format_ts(observed),
         "location_id": r["location"],
-        "location_external_key": key,
+        "location_external_key": r["location_key"],
         "duration_seconds": duration,
     }
 

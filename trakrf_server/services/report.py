@@ -38,8 +38,8 @@ def asset_locations(
 
     # REPORT-3: the row shows its location only while that location is live
     # and currently effective; otherwise both location keys are null.
-    placed = Location.id.is_null(False) & validity.live_and_effective(Location, at)
-    location_key = peewee.Case(None, [(placed, Location.external_key)], None)
+    location_key = validity.key_while_effective(Location, at)
+    placed = location_key.is_null(False)
 
     where = (
         (Asset.org == org_id)

@@ -2,10 +2,8 @@
 
 A row is *currently effective* at ``at`` when ``valid_from <= at < valid_to``
 (either end open when null; PAGE-15), and *live* while ``deleted_at`` is null.
-Lists apply the window (PAGE-15); the report and history also need both terms
-together to decide whether a location is shown (REPORT-3, HIST-6). The SQL
-expressions and the test on a loaded row are kept side by side so they cannot
-drift apart.
+Lists apply the window (PAGE-15); the report and history need both terms
+together to decide whether a location's key is shown (REPORT-3, HIST-6).
 """
 
 from __future__ import annotations
@@ -28,10 +26,11 @@ def live_and_effective(model: Any, at: datetime) -> peewee.Expression:
     return model.deleted_at.is_null() & effective(model, at)
 
 
-def is_live_and_effective(row: Any, at: datetime) -> bool:
-    """``live_and_effective`` for a row already loaded."""
-    return (
-        row.deleted_at is None
-        and (row.valid_from is None or row.valid_from <= at)
-        and (row.valid_to is None or row.valid_to > at)
+def key_while_effective(model: Any, at: datetime) -> peewee.Node:
+    """``model.external_key`` while that row is live and currently effective at
+    ``at``, else NULL: how the report and history show a scanned location
+    (REPORT-3, HIST-6). Over a LEFT JOIN a missing row gives NULL too.
+    """
+    return peewee.Case(
+        None, [(live_and_effective(model, at), model.external_key)], None
     )

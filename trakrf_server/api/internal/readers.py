@@ -14,14 +14,12 @@ from trakrf_server.api.base import ApiHandler
 from trakrf_server.api.internal import fields
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.services import listing, readers
-from trakrf_server.services.validation import path_id
+from trakrf_server.services.validation import SENTINELS, TAG_TYPES, path_id
 
 MAX_READS = 1000
 MAX_ANTENNA = 65535
-TAG_TYPES = ("rfid", "ble", "barcode")
 READ_KEYS = {"epc", "value", "tag_type", "antenna", "rssi", "seen_at"}
 BATCH_KEYS = {"batch_id", "reads"}
-SENTINELS = (timeutil.parse_rfc3339("0001-01-01T00:00:00Z"), timeutil.EPOCH)
 
 
 class _ManageHandler(ApiHandler):
