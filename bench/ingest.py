@@ -41,6 +41,7 @@ from trakrf_server.services import (  # noqa: E402
     accounts,
     history,
     keys,
+    listing,
     readers,
     report,
 )
@@ -309,10 +310,17 @@ def main() -> None:
 
         raw_rate = raw_insert_baseline(raw_rows)
         raw_report = raw_sql_baseline(
-            path, report.asset_locations, info["org_id"], report.ReportQuery()
+            path,
+            report.asset_locations,
+            info["org_id"],
+            listing.parse(report.LIST_SPEC, {}),
         )
         raw_history = raw_sql_baseline(
-            path, history.asset_history, info["org_id"], 1, None, None, False, 50, 0
+            path,
+            history.asset_history,
+            info["org_id"],
+            1,
+            listing.parse(history.LIST_SPEC, {}),
         )
 
     print(f"{'measure':44} {'server':>12} {'raw sqlite3':>12}")

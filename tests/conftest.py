@@ -8,6 +8,7 @@ pytest-tornado supplies ``io_loop``, ``http_server``, ``http_client`` and
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +30,20 @@ def overrides() -> dict[str, Any]:
     return {}
 
 
+# TRAKRF_TEST_DATABASE=postgres runs every test on a fresh PostgreSQL database
+# (the ``postgres_url`` fixture) instead of a fresh SQLite file.
+TEST_DATABASE = os.environ.get("TRAKRF_TEST_DATABASE", "sqlite")
+
+
 @pytest.fixture
-def config(tmp_path, overrides) -> Config:
+def config(request, tmp_path, overrides) -> Config:
     base = {
         "server.data_dir": str(tmp_path / "data"),
         "auth.bcrypt_rounds": 4,
         "database.url": "",
     }
+    if TEST_DATABASE == "postgres":
+        base["database.url"] = request.getfixturevalue("postgres_url")
     base.update(overrides)
     return load_config(None, base, env={})
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from trakrf_server import timeutil
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import scans
-from trakrf_server.services.lookup import lookup_value
+from trakrf_server.services.tags import lookup_value
 
 
 def ts(text: str) -> datetime:

@@ -1,5 +1,6 @@
 """Configuration layering and the command line."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,8 @@ def test_bad_values_are_config_errors(env):
         load_config(None, env=env)
 
 
-def run_cli(*args, stdin="", cwd=None):
+def run_cli(*args, stdin="", cwd=None, env=None):
+    """``run.py`` in a child process; ``env`` adds variables to the current ones."""
     return subprocess.run(
         [sys.executable, str(ROOT / "run.py"), *args],
         input=stdin,
@@ -52,6 +54,7 @@ def run_cli(*args, stdin="", cwd=None):
         text=True,
         cwd=cwd or ROOT,
         timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -6,6 +6,7 @@ import sqlite3
 import peewee
 import pytest
 
+from tests.conftest import TEST_DATABASE
 from trakrf_server.config import load_config
 from trakrf_server.db import Database, database
 from trakrf_server.migrate import apply_migrations
@@ -13,6 +14,7 @@ from trakrf_server.models import Migration, Organization
 from trakrf_server.services import accounts
 
 
+@pytest.mark.skipif(TEST_DATABASE == "postgres", reason="about the SQLite file")
 def test_sqlite_pragmas_and_migrations_recorded(ctx, config):
     path = config.data_path / "trakrf.db"
     assert path.exists()

@@ -34,6 +34,8 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
         "2",
         "--data-dir",
         str(ctx.config.data_path),
+        # the database the test seeded, also when it is PostgreSQL
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
     )
     assert done.returncode == 1, done.stderr
     assert "recorded 2 event(s), skipped 3 row(s)" in done.stdout

@@ -8,6 +8,8 @@ the creation placement. Functions that write run on the writer thread
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -15,11 +17,13 @@ import peewee
 from trakrf_server import jsonbody, timeutil
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services import listing, naturalkeys, tags, validation
+from trakrf_server.services import listing, naturalkeys, tags, validation, validity
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.services.views import asset_select, asset_views, get_asset_view
 
 NOT_FOUND = "Asset not found"
+KEY_PREFIX = "ASSET"
+TAGS_TAKEN = "one or more tags already exist"
 
 LIST_SPEC = ListSpec(
     filters={
@@ -48,7 +52,7 @@ def list_assets(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], in
     Three statements whatever the page size: count, page, the page's tags.
     """
     now = timeutil.now()
-    where = (Asset.org == org_id) & listing.currently_effective(Asset, now)
+    where = (Asset.org == org_id) & validity.effective(Asset, now)
     if not query.flag("include_deleted", False):
         where &= Asset.deleted_at.is_null()
     if "external_key" in query.filters:
@@ -118,16 +122,32 @@ def create_asset(org_id: int, body: dict[str, Any]) -> dict[str, Any]:
     location_id = None
     if draft.reference is not None:
         location_id = resolve_location(org_id, *draft.reference)
+    asset_id = create_from_draft(org_id, draft, location_id, timeutil.now())
+    return get_asset(org_id, asset_id)
 
+
+def create_from_draft(
+    org_id: int,
+    draft: validation.Draft,
+    location_id: int | None,
+    now: datetime,
+    reserved: Iterable[str] = (),
+) -> int:
+    """The one way an asset comes into being (``POST /assets``, CSV import).
+
+    Mints the key when the draft has none (EK-4; ``reserved`` keys are never
+    minted) or checks it is free (EK-3), refuses taken or repeated tags
+    (ASSET-6), then inserts the asset placed at ``location_id`` (ASSET-3: both
+    the current and the initial location) and its tags. Returns the new id.
+    """
     key = draft.external_key
     if key is None:
-        key = naturalkeys.mint(Asset, org_id, "ASSET")
+        key = naturalkeys.mint(Asset, org_id, KEY_PREFIX, reserved)
     else:
         naturalkeys.ensure_free(Asset, org_id, key, "asset")
     if tags.taken(org_id, draft.tags):
-        raise conflict("one or more tags already exist")
+        raise conflict(TAGS_TAKEN)
 
-    now = timeutil.now()
     try:
         asset = Asset.create(
             org=org_id,
@@ -147,7 +167,7 @@ def create_asset(org_id: int, body: dict[str, Any]) -> dict[str, Any]:
     except peewee.IntegrityError:
         # The checks above run on the single writer; this is a last guard.
         raise conflict(f"asset with external_key {key} already exists") from None
-    return get_asset(org_id, asset.id)
+    return asset.id
 
 
 def changed_fields(row: Any, changes: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from trakrf_server import timeutil
 from trakrf_server.models import Asset, Location
 from trakrf_server.services import scans
-from trakrf_server.services.lookup import lookup_value, tag_targets
+from trakrf_server.services.lookup import tag_targets
+from trakrf_server.services.tags import lookup_value
 
 SOURCE = "import"
 LOCATION_COLUMN = "location_external_key"

@@ -8,24 +8,30 @@ Usage::
     view = await db.read(job_view, org_id, job_id)
 
 A job is all-or-nothing: every row is checked first, and assets and tags are
-inserted only when no row has an error. The job row (with the uploaded text)
-lives in the database, so its state survives a restart; a job a crash
-interrupted is marked failed at the next start (``fail_interrupted``).
+inserted only when no row has an error. The rules are those of ``POST
+/assets``: each cell is checked with the ASSET-4/TAG field rules of
+``services.validation``, references, keys and tags with the same functions as
+``services.assets``, and every asset is created by
+``assets.create_from_draft`` (an empty ``external_key`` is minted, EK-4).
+Unlike the API, every problem of every row is reported, one entry each.
+
+The job row (with the uploaded text) lives in the database, so its state
+survives a restart; a job a crash interrupted is marked failed at the next
+start (``fail_interrupted``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from trakrf_server import timeutil
-from trakrf_server.errors import bad_request, not_found
-from trakrf_server.models import Asset, ImportJob, Location, Tag
-from trakrf_server.services.lookup import lookup_value
+from trakrf_server.errors import ApiError, FieldError, bad_request, not_found
+from trakrf_server.models import Asset, ImportJob
+from trakrf_server.services import assets, naturalkeys, tags, validation
 from trakrf_server.timeutil import format_ts
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -41,27 +47,16 @@ COLUMNS = (
     "tags",
 )
 REQUIRED_COLUMNS = ("external_key", "name")
-TAG_TYPES = ("rfid", "ble", "barcode")
 JOB_NOT_FOUND = "Job not found or does not belong to your org"
 INTERRUPTED = "the server stopped while this job was running; upload the file again"
-
-_EXTERNAL_KEY = re.compile(r"^[A-Za-z0-9-]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
 class Row:
-    """One data row, checked; ``line`` is its line number in the file."""
+    """One data row as an asset draft; ``line`` is its line number in the file."""
 
     line: int
-    external_key: str = ""
-    name: str = ""
-    description: str | None = None
-    location_key: str | None = None
-    is_active: bool = True
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-    tags: list[tuple[str, str]] = field(default_factory=list)
+    draft: validation.Draft
 
 
 # --- upload ---------------------------------------------------------------------
@@ -172,173 +167,174 @@ def run_job(job_id: int) -> None:
             }
         )
     else:
-        tags = _create(job.org_id, rows, locations, stamp)
+        created = _create(job.org_id, rows, locations, stamp)
         done.update(
             {
                 ImportJob.status: "completed",
                 ImportJob.failed_rows: 0,
                 ImportJob.successful_rows: len(rows),
-                ImportJob.tags_created: tags,
+                ImportJob.tags_created: created,
             }
         )
     ImportJob.update(done).where(ImportJob.id == job_id).execute()
 
 
-def _check_row(raw: dict[str, str], line: int, errors: list[dict]) -> Row:
-    row = Row(line)
+def _row_error(line: int, problem: FieldError) -> dict[str, Any]:
+    """A field rule's problem as an entry of ``errors``, named by its column.
 
-    def fail(column: str, message: str) -> None:
-        errors.append({"row": line, "field": column, "error": message})
+    Tag rules name ``value``/``tag_type``; in the file both are the ``tags``
+    column. A pattern failure quotes the pattern without the API's note on
+    reserved characters, which speaks of JSON fields.
+    """
+    column = "tags" if problem.field in validation.TAG_KEYS else problem.field
+    message = problem.message
+    if problem.params and "pattern" in problem.params:
+        message = f"{column} must match {validation.EK_PATTERN}"
+    return {"row": line, "field": column, "error": message}
+
+
+def _check_row(raw: dict[str, str], line: int, errors: list[dict]) -> Row:
+    """The draft of one row; every stateless problem is appended to ``errors``."""
+    problems: list[FieldError] = []
 
     def cell(column: str) -> str:
         return (raw.get(column) or "").strip()
 
     if None in raw:
-        fail("", "row has more cells than the header")
+        problems.append(
+            FieldError("", "invalid_value", "row has more cells than the header")
+        )
 
-    row.external_key = cell("external_key")
-    if not row.external_key:
-        fail("external_key", "external_key is required")
-    elif len(row.external_key) > 255:
-        fail("external_key", "external_key must be at most 255 characters")
-    elif not _EXTERNAL_KEY.match(row.external_key):
-        fail("external_key", "external_key must match ^[A-Za-z0-9-]+$")
+    # EK-4: an empty key is minted when the asset is created.
+    key = cell("external_key") or None
+    if key is not None:
+        problems += validation.external_key_errors("external_key", key)
 
-    row.name = cell("name")
-    if not row.name:
-        fail("name", "name is required")
-    elif len(row.name) > 255:
-        fail("name", "name must be at most 255 characters")
-    elif _CONTROL.search(row.name):
-        fail("name", "name must not contain control characters (NUL, etc.)")
+    name = cell("name")
+    if not name:
+        problems.append(FieldError("name", "required", "name is required"))
+    else:
+        problems += validation.text_errors("name", name, 255)
 
-    row.description = cell("description") or None
-    if row.description and len(row.description) > 1024:
-        fail("description", "description must be at most 1024 characters")
+    description = cell("description") or None
+    if description is not None:
+        problems += validation.text_errors("description", description, 1024)
 
-    row.location_key = cell("location_external_key") or None
-    if row.location_key and not _EXTERNAL_KEY.match(row.location_key):
-        fail(
-            "location_external_key", "location_external_key must match ^[A-Za-z0-9-]+$"
+    location_key = cell("location_external_key") or None
+    if location_key is not None:
+        problems += validation.external_key_errors(
+            "location_external_key", location_key
         )
 
     active = cell("is_active").lower()
     if active not in ("", "true", "false"):
-        fail("is_active", "is_active must be true or false")
-    row.is_active = active != "false"
+        problems.append(
+            FieldError("is_active", "invalid_value", "is_active must be true or false")
+        )
 
+    # DATE-2/5, as for the body fields of POST /assets.
+    stamps: dict[str, datetime | None] = {}
     for column in ("valid_from", "valid_to"):
         text = cell(column)
-        if text:
-            value = timeutil.parse_rfc3339(text)
-            if value is None:
-                fail(column, f"{column} must be an RFC 3339 timestamp")
-            setattr(row, column, value)
+        problem = validation.timestamp_error(column, text) if text else None
+        if problem is not None:
+            problems.append(problem)
+        stamps[column] = timeutil.parse_rfc3339(text) if text else None
 
+    pairs: list[tuple[str, str]] = []
     for entry in cell("tags").split(";"):
         entry = entry.strip()
         if not entry:
             continue
         kind, sep, value = entry.partition(":")
-        if not sep or kind not in TAG_TYPES:
+        if not sep or kind not in validation.TAG_TYPES:
             kind, value = "rfid", entry
-        if len(value) > 255 or _CONTROL.search(value) or not value:
-            fail("tags", f"tag value {value!r} must be 1-255 characters")
-            continue
-        row.tags.append((kind, value))
-    return row
+        tag_problems = validation.tag_request_errors({"tag_type": kind, "value": value})
+        problems += tag_problems
+        if not tag_problems:
+            pairs.append((kind, value))
+
+    errors.extend(_row_error(line, p) for p in problems)
+    draft = validation.Draft(
+        name=name,
+        external_key=key,
+        description=description,
+        is_active=active != "false",
+        valid_from=stamps["valid_from"],
+        valid_to=stamps["valid_to"],
+        reference=("location_external_key", location_key) if location_key else None,
+        tags=pairs,
+    )
+    return Row(line, draft)
 
 
 def _resolve(org_id: int, rows: list[Row], errors: list[dict]) -> dict[str, int]:
-    """Cross-row and database checks; returns location key → id."""
-    keys = [r.external_key for r in rows if r.external_key]
-    live = Asset.select(Asset.external_key).where(
-        (Asset.org == org_id)
-        & Asset.external_key.in_(keys)
-        & Asset.deleted_at.is_null()
-    )
-    taken = {key for (key,) in live.tuples()}
-
-    wanted = sorted({r.location_key for r in rows if r.location_key})
-    locations = dict(
-        Location.select(Location.external_key, Location.id)
-        .where(
-            (Location.org == org_id)
-            & Location.external_key.in_(wanted)
-            & Location.deleted_at.is_null()
-        )
-        .tuples()
-    )
-
+    """The checks that need the database or other rows (ASSET-5, EK-3,
+    ASSET-6), every one reported; returns location key → id."""
+    locations: dict[str, int] = {}
     seen_keys: set[str] = set()
     seen_tags: set[tuple[str, str]] = set()
     for row in rows:
+        draft = row.draft
 
         def fail(column: str, message: str, line: int = row.line) -> None:
             errors.append({"row": line, "field": column, "error": message})
 
-        key = row.external_key
-        if key in taken:
-            fail("external_key", f"asset with external_key {key} already exists")
-        elif key and key in seen_keys:
-            fail("external_key", f"external_key {key} repeats an earlier row")
-        seen_keys.add(key)
-        if row.location_key and row.location_key not in locations:
-            fail(
-                "location_external_key",
-                f'location_external_key "{row.location_key}" not found',
-            )
-        for kind, value in row.tags:
-            if (kind, value) in seen_tags or _tag_taken(org_id, kind, value):
-                fail("tags", f"tag {kind}:{value} already exists")
-            seen_tags.add((kind, value))
+        key = draft.external_key
+        if key is not None and validation.is_external_key(key):
+            if key in seen_keys:
+                fail("external_key", f"external_key {key} repeats an earlier row")
+            else:
+                _collect(
+                    fail,
+                    "external_key",
+                    naturalkeys.ensure_free,
+                    Asset,
+                    org_id,
+                    key,
+                    "asset",
+                )
+            seen_keys.add(key)
+
+        if draft.reference is not None:
+            form, location_key = draft.reference
+            if location_key not in locations and validation.is_external_key(
+                location_key
+            ):
+                found = _collect(
+                    fail, form, assets.resolve_location, org_id, form, location_key
+                )
+                if found is not None:
+                    locations[location_key] = found
+
+        for pair in draft.tags:
+            # ASSET-6, one entry per tag: live in the org or earlier in the file.
+            if pair in seen_tags or tags.taken(org_id, [pair]):
+                fail("tags", f"tag {pair[0]}:{pair[1]} already exists")
+            seen_tags.add(pair)
     return locations
 
 
-def _tag_taken(org_id: int, kind: str, value: str) -> bool:
-    return (
-        Tag.select()
-        .where(
-            (Tag.org == org_id)
-            & (Tag.tag_type == kind)
-            & (Tag.value == value)
-            & Tag.deleted_at.is_null()
-        )
-        .exists()
-    )
+def _collect(fail, column: str, check, *args) -> Any:
+    """``check(*args)``; an ``ApiError`` it raises becomes one row entry."""
+    try:
+        return check(*args)
+    except ApiError as exc:
+        fail(column, exc.fields[0].message if exc.fields else exc.detail)
+        return None
 
 
 def _create(
     org_id: int, rows: list[Row], locations: dict[str, int], stamp: datetime
 ) -> int:
-    """Insert the assets (placed at their location) and their tags."""
+    """Create every asset (placed at its location) and its tags; the tag count."""
+    explicit = [r.draft.external_key for r in rows if r.draft.external_key]
     created = 0
     for row in rows:
-        location = locations.get(row.location_key) if row.location_key else None
-        asset = Asset.create(
-            org=org_id,
-            external_key=row.external_key,
-            name=row.name,
-            description=row.description,
-            metadata={},
-            is_active=row.is_active,
-            valid_from=row.valid_from or stamp,
-            valid_to=row.valid_to,
-            created_at=stamp,
-            updated_at=stamp,
-            initial_location=location,
-            location=location,
-        )
-        for kind, value in row.tags:
-            Tag.create(
-                org=org_id,
-                tag_type=kind,
-                value=value,
-                lookup_value=lookup_value(value),
-                asset=asset.id,
-                created_at=stamp,
-            )
-            created += 1
+        draft = row.draft
+        location = locations[draft.reference[1]] if draft.reference else None
+        assets.create_from_draft(org_id, draft, location, stamp, reserved=explicit)
+        created += len(draft.tags)
     return created
 
 

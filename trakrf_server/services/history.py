@@ -1,7 +1,8 @@
 """Asset history: one row per scan event of an asset (HIST-1…7).
 
 Run on a reader thread. ``require_asset`` first (its 404 precedes the query
-string, ORDER-1 steps 10–11), then ``asset_history``.
+string, ORDER-1 steps 10–11), then ``listing.parse(LIST_SPEC, …)`` and
+``asset_history``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ import peewee
 from trakrf_server import timeutil
 from trakrf_server.errors import not_found
 from trakrf_server.models import Asset, Location, ScanEvent
-from trakrf_server.services.scans import currently_effective
+from trakrf_server.services.listing import ListQuery, ListSpec
+from trakrf_server.services.validity import key_while_effective
 from trakrf_server.timeutil import format_ts, to_micros
+
+# PAGE-5 / PAGE-12 / HIST-3
+LIST_SPEC = ListSpec(
+    sort_fields=("event_observed_at",),
+    default_sort=(("event_observed_at", True),),
+    instants=("from", "to"),
+)
 
 
 def require_asset(org_id: int, asset_id: int) -> None:
@@ -28,15 +37,12 @@ def require_asset(org_id: int, asset_id: int) -> None:
 
 
 def asset_history(
-    org_id: int,
-    asset_id: int,
-    start: datetime | None,
-    end: datetime | None,
-    oldest_first: bool,
-    limit: int,
-    offset: int,
+    org_id: int, asset_id: int, query: ListQuery
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of rows and the number of events in the window (HIST-7).
+
+    Ties on the observed time fall back to recording order (the event id) in
+    the sort's direction (HIST-4), not to the ascending id of other lists.
 
     ``duration_seconds`` runs to the next later event of the asset *inside the
     window* and is null on the window's latest event (HIST-5, DEC-4). The window
@@ -44,51 +50,40 @@ def asset_history(
     page, so the value does not depend on sort direction or page.
     """
     where = (ScanEvent.asset == asset_id) & (ScanEvent.org == org_id)
-    if start is not None:
+    if (start := query.instants.get("from")) is not None:
         where &= ScanEvent.observed_at >= start
-    if end is not None:
+    if (end := query.instants.get("to")) is not None:
         where &= ScanEvent.observed_at <= end
+    oldest_first = not query.sort[0][1]
 
     order = [ScanEvent.observed_at, ScanEvent.id]
     following = (
         peewee.fn.LEAD(ScanEvent.observed_at).over(order_by=order).alias("next_at")
     )
     direction = (lambda f: f.asc()) if oldest_first else (lambda f: f.desc())
+    # HIST-6: the key only while that location is live and effective.
+    location_key = key_while_effective(Location, timeutil.now())
     page = (
         ScanEvent.select(
             ScanEvent.id,
             ScanEvent.observed_at,
             ScanEvent.location,
             following,
-            Location.external_key.alias("loc_key"),
-            Location.deleted_at.alias("loc_deleted_at"),
-            Location.valid_from.alias("loc_valid_from"),
-            Location.valid_to.alias("loc_valid_to"),
+            location_key.alias("location_key"),
         )
         .join(Location, peewee.JOIN.LEFT_OUTER, on=ScanEvent.location == Location.id)
         .where(where)
         .order_by(*[direction(f) for f in order])
-        .limit(limit)
-        .offset(offset)
+        .limit(query.limit)
+        .offset(query.offset)
         .dicts()
     )
     total = ScanEvent.select().where(where).count()
 
-    now = timeutil.now()
-    return [_row(r, now) for r in page], total
+    return [_row(r) for r in page], total
 
 
-def _row(r: dict[str, Any], now: datetime) -> dict[str, Any]:
-    key = None
-    if r["location"] is not None and r["loc_key"] is not None:
-        placed = Location(
-            deleted_at=_instant(r["loc_deleted_at"]),
-            valid_from=_instant(r["loc_valid_from"]),
-            valid_to=_instant(r["loc_valid_to"]),
-        )
-        # HIST-6: the key only while that location is live and effective.
-        if currently_effective(placed, now):
-            key = r["loc_key"]
+def _row(r: dict[str, Any]) -> dict[str, Any]:
     observed = _instant(r["observed_at"])
     following = _instant(r["next_at"])
     duration = None
@@ -99,7 +94,7 @@ def _row(r: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "event_observed_at": format_ts(observed),
         "location_id": r["location"],
-        "location_external_key": key,
+        "location_external_key": r["location_key"],
         "duration_seconds": duration,
     }
 

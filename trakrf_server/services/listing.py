@@ -3,24 +3,36 @@
 Each list operation declares its parameters once as a ``ListSpec``; ``parse``
 turns the decoded query (``name -> [values]``) into a ``ListQuery`` or raises
 the contract's ``validation_error``. The messages and codes are the contract's
-own, so this is written out rather than delegated to a schema library.
+own, so this is written out rather than delegated to a schema library. Every
+public list uses it: assets, locations, the location tree, asset history
+(HIST-3's ``from``/``to`` are the spec's ``instants``) and the asset-locations
+report (which declares no PAGE-11 pair, so both location forms may be sent).
 
-Problems with different parameters are reported together, in the order
-limit, offset, sort, then the filters in the spec's order.
+Unknown parameters are reported alone (PAGE-5). Otherwise every problem is
+reported together (VAL-1), in the order limit, offset, sort, the filters in
+the spec's order, booleans, instants, then ``q``; a parameter with a control
+character (VAL-9) gets that entry and no other.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import peewee
 
+from trakrf_server import timeutil
 from trakrf_server.api.query import limit_offset, unknown_parameters
 from trakrf_server.db import code_point_order
 from trakrf_server.errors import FieldError, validation
-from trakrf_server.services.validation import INT32_MAX, has_control, is_external_key
+from trakrf_server.services.validation import (
+    INT32_MAX,
+    control_message,
+    has_control,
+    is_external_key,
+)
 
 DEFAULT_LIMIT = 50
 
@@ -43,16 +55,28 @@ class ListSpec:
     # (id form, key form) pairs that are mutually exclusive (PAGE-11)
     exclusive: tuple[tuple[str, str], ...] = ()
     booleans: tuple[str, ...] = ()
+    # single-valued RFC 3339 bounds such as history's from/to (HIST-3)
+    instants: tuple[str, ...] = ()
     search: bool = False
     # tree operations: no sort, but an empty ``sort=`` is tolerated (PAGE-13)
     sortable: bool = True
-    extra: tuple[str, ...] = ()
+
+    def order(self) -> list[str]:
+        """Every accepted parameter, in the order problems are reported."""
+        names = ["limit", "offset"]
+        if self.sort_fields or not self.sortable:
+            names.append("sort")
+        names += [*self.filters, *self.booleans, *self.instants]
+        if self.search:
+            names.append("q")
+        return names
 
     def allowed(self) -> set[str]:
-        names = {"limit", "offset", "sort", *self.filters, *self.booleans, *self.extra}
-        if self.search:
-            names.add("q")
-        return names
+        return set(self.order())
+
+
+# limit and offset only (internal lists such as readers)
+PAGE_ONLY = ListSpec()
 
 
 @dataclass
@@ -65,8 +89,8 @@ class ListQuery:
     sort: list[tuple[str, bool]] = field(default_factory=list)
     filters: dict[str, list[Any]] = field(default_factory=dict)
     flags: dict[str, bool] = field(default_factory=dict)
+    instants: dict[str, datetime] = field(default_factory=dict)
     q: str | None = None
-    raw: dict[str, list[str]] = field(default_factory=dict)
 
     def flag(self, name: str, default: bool | None = None) -> bool | None:
         return self.flags.get(name, default)
@@ -110,6 +134,19 @@ def _boolean(name: str, text: str) -> tuple[bool | None, FieldError | None]:
     return None, FieldError(name, "invalid_value", f"{name} must be 'true' or 'false'")
 
 
+def _instant(name: str, text: str) -> tuple[datetime | None, FieldError | None]:
+    """HIST-3: DATE-2's grammar; sentinel instants are allowed here."""
+    value = timeutil.parse_rfc3339(text)
+    if value is None:
+        return None, FieldError(
+            name,
+            "invalid_value",
+            f"Invalid '{name}' timestamp; expected RFC 3339, "
+            "e.g. 2026-04-21T00:00:00.000Z",
+        )
+    return value, None
+
+
 def _sort(
     spec: ListSpec, text: str
 ) -> tuple[list[tuple[str, bool]], FieldError | None]:
@@ -132,43 +169,33 @@ def _sort(
     return order, None
 
 
-def _control_errors(params: dict[str, list[str]]) -> list[FieldError]:
-    """VAL-9 on every query value, one entry per parameter."""
-    return [
-        FieldError(
-            name,
-            "invalid_value",
-            f"{name} must not contain control characters (NUL, etc.)",
-        )
-        for name in sorted(params)
-        if any(has_control(v) for v in params[name])
-    ]
-
-
 def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
     """Validate ``params`` against ``spec``; raise the PAGE errors together."""
     extra = unknown_parameters(params, spec.allowed())
     if extra:
         raise validation(extra)
-    bad_text = _control_errors(params)
-    if bad_text:
-        raise validation(bad_text)
 
-    result = ListQuery(sort=list(spec.default_sort), raw=params)
+    # VAL-9 on every value, repeated occurrences included.
+    tainted = {n for n, values in params.items() if any(map(has_control, values))}
+    errors = [FieldError(n, "invalid_value", control_message(n)) for n in tainted]
+    clean = {n: values for n, values in params.items() if n not in tainted}
+
+    result = ListQuery(sort=list(spec.default_sort))
 
     def first(name: str) -> str | None:
         # PAGE-4: single-valued parameters use their first occurrence.
-        values = params.get(name)
+        values = clean.get(name)
         return values[0] if values else None
 
-    result.limit, result.offset, errors = limit_offset(params)
+    result.limit, result.offset, problems = limit_offset(clean)
+    errors += problems
     if (text := first("sort")) is not None:
         order, problem = _sort(spec, text)
         result.sort = order if problem is None else result.sort
         errors += [problem] if problem else []
 
     for name, kind in spec.filters.items():
-        values = params.get(name)
+        values = clean.get(name)
         if not values:
             continue
         parsed: list[Any] = []
@@ -189,10 +216,20 @@ def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
             else:
                 result.flags[name] = bool(value)
 
+    for name in spec.instants:
+        if (text := first(name)) is not None:
+            instant, problem = _instant(name, text)
+            if problem is not None:
+                errors.append(problem)
+            else:
+                result.instants[name] = instant
+
     if spec.search and (text := first("q")) is not None:
         result.q = text
 
     if errors:
+        rank = spec.order()
+        errors.sort(key=lambda e: rank.index(e.field))
         raise validation(errors)
 
     for id_form, key_form in spec.exclusive:
@@ -210,24 +247,28 @@ def parse(spec: ListSpec, params: dict[str, list[str]]) -> ListQuery:
 
 
 def order_by(
-    query: ListQuery, columns: dict[str, Any], tiebreak: Any
+    query: ListQuery,
+    columns: dict[str, Any],
+    tiebreak: Any,
+    nullable: tuple[str, ...] = (),
 ) -> list[peewee.Node]:
-    """ORDER BY terms for ``query.sort``, always ending with the row id (DEC-18)."""
+    """ORDER BY terms for ``query.sort``, always ending with ``tiebreak`` ascending
+    (DEC-18). Text columns compare by code point (PAGE-14); a column given as
+    an expression should already be wrapped in ``code_point_order``. Fields in
+    ``nullable`` put NULL after every value ascending and before them
+    descending (PAGE-14), which SQLite and PostgreSQL do not agree on by default.
+    """
     terms: list[peewee.Node] = []
     for name, descending in query.sort:
         column = columns[name]
         if isinstance(column, peewee.CharField | peewee.TextField):
             column = code_point_order(column)
-        terms.append(column.desc() if descending else column.asc())
+        nulls = {}
+        if name in nullable:
+            nulls = {"nulls": "first" if descending else "last"}
+        terms.append(column.desc(**nulls) if descending else column.asc(**nulls))
     terms.append(tiebreak.asc())
     return terms
-
-
-def currently_effective(model: Any, now: Any) -> peewee.Expression:
-    """PAGE-15: ``valid_from <= now < valid_to`` with open ends."""
-    return (model.valid_from.is_null() | (model.valid_from <= now)) & (
-        model.valid_to.is_null() | (model.valid_to > now)
-    )
 
 
 def text_search(q: str, columns: list[Any], tag_owner: Any) -> peewee.Expression:

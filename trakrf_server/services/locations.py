@@ -15,7 +15,7 @@ from trakrf_server import jsonbody, timeutil
 from trakrf_server.db import code_point_order
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services import listing, naturalkeys, tags, validation
+from trakrf_server.services import listing, naturalkeys, tags, validation, validity
 from trakrf_server.services.assets import changed_fields, resolve_location
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.services.views import (
@@ -60,7 +60,7 @@ SORT_COLUMNS = {
 def list_locations(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
     """PAGE-15 + LOC-10: one page of views and the total match count."""
     now = timeutil.now()
-    where = (Location.org == org_id) & listing.currently_effective(Location, now)
+    where = (Location.org == org_id) & validity.effective(Location, now)
     if not query.flag("include_deleted", False):
         where &= Location.deleted_at.is_null()
     if "external_key" in query.filters:

@@ -14,15 +14,11 @@ import peewee
 
 from trakrf_server.errors import not_found
 from trakrf_server.models import Asset, Location, Tag
+from trakrf_server.services.tags import lookup_value
 from trakrf_server.services.views import asset_views, location_views
 
 NO_MATCH = "No entity found with this tag"
 MAX_BATCH = 500
-
-
-def lookup_value(value: str) -> str:
-    """The form tags are matched by: the value without leading zeros."""
-    return value.lstrip("0")
 
 
 def _matching(org_id: int, tag_type: str, values: Sequence[str], *columns):

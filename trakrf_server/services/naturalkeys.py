@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from trakrf_server.errors import conflict
 
 
-def mint(model: Any, org_id: int, prefix: str) -> str:
-    """EK-4: ``{prefix}-NNNN``, one past the largest live key of that form."""
+def mint(model: Any, org_id: int, prefix: str, reserved: Iterable[str] = ()) -> str:
+    """EK-4: ``{prefix}-NNNN``, one past the largest live key of that form.
+
+    ``reserved`` are keys about to be created in the same transaction (a CSV
+    import's explicit keys), so a minted key never takes one of them.
+    """
     form = re.compile(re.escape(prefix) + r"-([0-9]+)")
     keys = model.select(model.external_key).where(
         (model.org == org_id)
@@ -18,7 +23,7 @@ def mint(model: Any, org_id: int, prefix: str) -> str:
     )
     numbers = [
         int(match.group(1))
-        for (key,) in keys.tuples()
+        for key in [*(k for (k,) in keys.tuples()), *reserved]
         if (match := form.fullmatch(key)) is not None
     ]
     return f"{prefix}-{max(numbers, default=0) + 1:04d}"

@@ -31,7 +31,8 @@ from trakrf_server.models import (
     UnknownTag,
 )
 from trakrf_server.services import scans
-from trakrf_server.services.lookup import lookup_value, tag_targets
+from trakrf_server.services.lookup import tag_targets
+from trakrf_server.services.tags import lookup_value
 from trakrf_server.timeutil import format_ts
 
 READER_NOT_FOUND = "Reader not found"

@@ -7,59 +7,58 @@ the report costs one indexed pass over assets and never scans the event table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import peewee
 
 from trakrf_server import timeutil
+from trakrf_server.db import code_point_order
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services.scans import effective
+from trakrf_server.services import listing, validity
+from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.timeutil import format_ts
 
-SORT_FIELDS = ("asset_last_seen", "asset_external_key", "location_external_key")
-DEFAULT_SORT = [("asset_last_seen", True)]
-
-
-@dataclass
-class ReportQuery:
-    """The validated query of one report request."""
-
-    location_ids: list[int] = field(default_factory=list)
-    location_keys: list[str] = field(default_factory=list)
-    include_deleted: bool = False
-    q: str | None = None
-    sort: list[tuple[str, bool]] = field(default_factory=lambda: list(DEFAULT_SORT))
-    limit: int = 50
-    offset: int = 0
+# PAGE-5 / PAGE-12. No ``exclusive`` pair: PAGE-11 lets the report take both
+# location forms, and both must match (REPORT-4).
+LIST_SPEC = ListSpec(
+    filters={"location_id": ID, "location_external_key": EXTERNAL_KEY},
+    sort_fields=("asset_last_seen", "asset_external_key", "location_external_key"),
+    default_sort=(("asset_last_seen", True),),
+    booleans=("include_deleted",),
+    search=True,
+)
 
 
 def asset_locations(
-    org_id: int, query: ReportQuery, at: datetime | None = None
+    org_id: int, query: ListQuery, at: datetime | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of report rows and the number of matching rows."""
     at = at or timeutil.now()
 
     # REPORT-3: the row shows its location only while that location is live
     # and currently effective; otherwise both location keys are null.
-    placed = Location.id.is_null(False) & effective(Location, at)
-    location_key = peewee.Case(None, [(placed, Location.external_key)], None)
+    location_key = validity.key_while_effective(Location, at)
+    placed = location_key.is_null(False)
 
     where = (
         (Asset.org == org_id)
         & Asset.last_seen_at.is_null(False)
-        & (Asset.valid_from.is_null() | (Asset.valid_from <= at))
-        & (Asset.valid_to.is_null() | (Asset.valid_to > at))
+        & validity.effective(Asset, at)
     )
-    if not query.include_deleted:
+    if not query.flag("include_deleted", False):
         where &= Asset.deleted_at.is_null()
-    if query.location_ids:
-        where &= placed & Asset.location.in_(query.location_ids)
-    if query.location_keys:
-        where &= placed & Location.external_key.in_(query.location_keys)
+    # REPORT-4: each form is any-of; both forms sent must both match.
+    if "location_id" in query.filters:
+        where &= placed & Asset.location.in_(query.filters["location_id"])
+    if "location_external_key" in query.filters:
+        keys = query.filters["location_external_key"]
+        where &= placed & Location.external_key.in_(keys)
     if query.q:
-        where &= _matches(query.q)
+        # PAGE-10 on the report: asset name, asset key, live tag values.
+        where &= listing.text_search(
+            query.q, [Asset.name, Asset.external_key], Tag.asset
+        )
 
     rows = (
         Asset.select(
@@ -75,41 +74,16 @@ def asset_locations(
     )
     total = rows.count()
 
-    page = rows.order_by(*_ordering(query.sort, location_key)).limit(query.limit)
-    page = page.offset(query.offset).dicts()
-    return [_row(r) for r in page], total
-
-
-def _matches(q: str) -> peewee.Expression:
-    """PAGE-10 on the report: asset name, asset key, live tag values.
-
-    ``contains`` escapes ``%`` and ``_`` so the value is a literal (DEC-14).
-    """
-    tag_hit = Tag.select(Tag.id).where(
-        (Tag.asset == Asset.id) & Tag.deleted_at.is_null() & Tag.value.contains(q)
-    )
-    return (
-        Asset.name.contains(q)
-        | Asset.external_key.contains(q)
-        | peewee.fn.EXISTS(tag_hit)
-    )
-
-
-def _ordering(sort: list[tuple[str, bool]], location_key: peewee.Node) -> list:
     columns = {
         "asset_last_seen": Asset.last_seen_at,
         "asset_external_key": Asset.external_key,
-        "location_external_key": location_key,
+        "location_external_key": code_point_order(location_key),
     }
-    order = []
-    for name, descending in sort:
-        column = columns[name]
-        # PAGE-14: NULL after every value ascending, before them descending.
-        order.append(
-            column.desc(nulls="first") if descending else column.asc(nulls="last")
-        )
-    order.append(Asset.id.asc())
-    return order
+    order = listing.order_by(
+        query, columns, Asset.id, nullable=("location_external_key",)
+    )
+    page = rows.order_by(*order).limit(query.limit).offset(query.offset).dicts()
+    return [_row(r) for r in page], total
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from datetime import datetime
 import peewee
 
 from trakrf_server import timeutil
-from trakrf_server.models import Asset, Location, ScanEvent
+from trakrf_server.models import Asset, ScanEvent
 from trakrf_server.timeutil import to_micros
 
 # Rows per executemany call.
@@ -111,22 +111,4 @@ def _latest(column: peewee.Field) -> peewee.Select:
         .where(ScanEvent.asset == Asset.id)
         .order_by(ScanEvent.observed_at.desc(), ScanEvent.id.desc())
         .limit(1)
-    )
-
-
-def effective(model: type[Location] | type[Asset], at: datetime) -> peewee.Expression:
-    """Live and currently effective at ``at`` (the contract's two terms)."""
-    return (
-        model.deleted_at.is_null()
-        & (model.valid_from.is_null() | (model.valid_from <= at))
-        & (model.valid_to.is_null() | (model.valid_to > at))
-    )
-
-
-def currently_effective(row: Location | Asset, at: datetime) -> bool:
-    """The same test as ``effective`` for a loaded row."""
-    return (
-        row.deleted_at is None
-        and (row.valid_from is None or row.valid_from <= at)
-        and (row.valid_to is None or row.valid_to > at)
     )

@@ -170,19 +170,18 @@ def text_errors(
                 {"max_length": max_length},
             )
         )
-    if _CONTROL.search(value):
-        errors.append(
-            FieldError(
-                field,
-                "invalid_value",
-                f"{field} must not contain control characters (NUL, etc.)",
-            )
-        )
+    if has_control(value):
+        errors.append(FieldError(field, "invalid_value", control_message(field)))
     return errors
 
 
 def has_control(value: str) -> bool:
+    """VAL-9: a C0 control other than TAB, LF, CR, or DEL."""
     return _CONTROL.search(value) is not None
+
+
+def control_message(field: str) -> str:
+    return f"{field} must not contain control characters (NUL, etc.)"
 
 
 def pattern_message(field: str) -> str:

@@ -194,3 +194,67 @@ def test_interrupted_job_marked_failed_on_start(seed, config, ctx):
     assert job.status == "failed" and job.payload is None
     assert job.errors[0]["error"] == bulk_import.INTERRUPTED
     assert seed.write(bulk_import.fail_interrupted) == 0
+
+
+@pytest.mark.gen_test
+async def test_empty_external_key_is_minted(api, world, seed):
+    # EK-4 through the shared asset creation: one past the largest live
+    # ASSET-NNNN, never a key another row of the file asks for
+    world["f"].asset(world["org"], "ASSET-0007")
+    content = (
+        "external_key,name,location_external_key\n"
+        ",Minted first,WH-1\n"
+        "ASSET-0009,Explicit,\n"
+        ",Minted second,\n"
+    )
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert view["status"] == "completed", view
+
+    def keys():
+        rows = Asset.select().where(Asset.name.in_(["Minted first", "Minted second"]))
+        return {a.name: (a.external_key, a.location_id) for a in rows}
+
+    made = seed.write(keys)
+    assert made["Minted first"][0] == "ASSET-0010"
+    assert made["Minted second"][0] == "ASSET-0011"
+    # ASSET-3: the placement is the asset's location
+    assert made["Minted first"][1] is not None
+
+
+@pytest.mark.gen_test
+async def test_existing_tag_fails_whole_import_naming_the_row(api, world, seed):
+    # ASSET-6 through the shared tag rule: nothing is created, the row is named
+    owner = world["f"].asset(world["org"], "OWNER")
+    world["f"].tag(world["org"], "E2800001", asset=owner)
+    content = "external_key,name,tags\nNEW-1,Fine,E2800099\nNEW-2,Clash,rfid:E2800001\n"
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert view["status"] == "failed"
+    assert view["failed_rows"] == 1 and view["successful_rows"] == 0
+    assert view["errors"] == [
+        {"row": 3, "field": "tags", "error": "tag rfid:E2800001 already exists"}
+    ]
+    new = Asset.select().where(Asset.external_key.startswith("NEW-"))
+    assert seed.write(new.count) == 0
+    assert seed.write(lambda: Tag.select().count()) == 1
+
+
+@pytest.mark.gen_test
+async def test_cells_follow_the_api_field_rules(api, world):
+    # ASSET-4 / VAL-9 / DATE-5 / TAG-3 applied to cells, every problem reported
+    content = (
+        "external_key,name,description,valid_from,tags\n"
+        'K-1,"a\x01b",x,0001-01-01T00:00:00Z,rfid:\n'
+    )
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert [(e["field"], e["error"]) for e in view["errors"]] == [
+        ("name", "name must not contain control characters (NUL, etc.)"),
+        (
+            "valid_from",
+            "valid_from must not be a default-value sentinel "
+            "(0001-01-01T00:00:00Z); use JSON null to leave the field unset",
+        ),
+        ("tags", "value must be at least 1 character(s)"),
+    ]

@@ -289,3 +289,17 @@ def test_events_survive_asset_and_location_deletion(seed):
         lambda: ScanEvent.select().where(ScanEvent.asset == asset).count()
     )
     assert count == 1
+
+
+@pytest.mark.gen_test
+async def test_problems_of_every_parameter_together(api, world):
+    # VAL-1, VAL-9, HIST-3: one 400 in parameter order (limit, offset, sort, from, to)
+    url = URL.format(world["asset"])
+    r = await api.get(url + "?to=x&from=%00&sort=nope&limit=0", token=world["key"])
+    assert [(f["field"], f["code"]) for f in r.error["fields"]] == [
+        ("limit", "too_small"),
+        ("sort", "invalid_value"),
+        ("from", "invalid_value"),
+        ("to", "invalid_value"),
+    ]
+    assert "control characters" in r.error["fields"][2]["message"]

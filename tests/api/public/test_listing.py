@@ -336,3 +336,18 @@ async def test_list_statement_count_does_not_grow_with_page_size(caller):
     large, r3 = await _statements_for(caller, "/locations?limit=13&q=LOC-")
     assert len(r3.json()["data"]) == 12
     assert 3 <= len(small) == len(large) <= 5, large
+
+
+@pytest.mark.gen_test
+async def test_control_characters_reported_with_other_problems(caller):
+    # VAL-1, VAL-9: one 400 lists every bad parameter, in parameter order
+    r = await caller.get("/assets?q=a%01&limit=0&is_active=x")
+    assert fields(r) == [
+        ("limit", "too_small"),
+        ("is_active", "invalid_value"),
+        ("q", "invalid_value"),
+    ]
+    # a later occurrence of a single-valued parameter is checked too
+    r = await caller.get("/assets?limit=1&limit=%7F")
+    assert fields(r) == [("limit", "invalid_value")]
+    assert "control characters" in r.error["fields"][0]["message"]

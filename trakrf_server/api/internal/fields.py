@@ -6,16 +6,10 @@ rule are collected as ``FieldError``s so one 400 lists them all (VAL-1).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from trakrf_server.errors import ApiError, FieldError, bad_request
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def wrong_type(key: str) -> ApiError:
-    return bad_request(f'Body field "{key}" could not be decoded as the expected type')
+from trakrf_server.errors import FieldError
+from trakrf_server.services.validation import control_message, has_control, wrong_type
 
 
 def text(
@@ -48,14 +42,8 @@ def text(
             )
         )
         return None
-    if free_text and _CONTROL.search(value):
-        problems.append(
-            FieldError(
-                key,
-                "invalid_value",
-                f"{key} must not contain control characters (NUL, etc.)",
-            )
-        )
+    if free_text and has_control(value):
+        problems.append(FieldError(key, "invalid_value", control_message(key)))
         return None
     return value
 

@@ -12,16 +12,14 @@ from typing import Any
 from trakrf_server import timeutil
 from trakrf_server.api.base import ApiHandler
 from trakrf_server.api.internal import fields
-from trakrf_server.api.tracking_query import ListQuery, parse_path_id
 from trakrf_server.errors import FieldError, validation
-from trakrf_server.services import readers
+from trakrf_server.services import listing, readers
+from trakrf_server.services.validation import SENTINELS, TAG_TYPES, path_id
 
 MAX_READS = 1000
 MAX_ANTENNA = 65535
-TAG_TYPES = ("rfid", "ble", "barcode")
 READ_KEYS = {"epc", "value", "tag_type", "antenna", "rssi", "seen_at"}
 BATCH_KEYS = {"batch_id", "reads"}
-SENTINELS = (timeutil.parse_rfc3339("0001-01-01T00:00:00Z"), timeutil.EPOCH)
 
 
 class _ManageHandler(ApiHandler):
@@ -37,13 +35,11 @@ class ReadersHandler(_ManageHandler):
     own_query = ("GET",)
 
     async def get(self) -> None:
-        q = ListQuery(self.query, {"limit", "offset"})
-        limit, offset = q.page()
-        q.raise_problems()
+        query = listing.parse(listing.PAGE_ONLY, self.query)
         rows, total = await self.db.read(
-            readers.list_readers, self.org_id, limit, offset
+            readers.list_readers, self.org_id, query.limit, query.offset
         )
-        self.send_list(rows, limit, offset, total)
+        self.send_list(rows, query.limit, query.offset, total)
 
     async def post(self) -> None:
         body = self.body_object()
@@ -68,12 +64,12 @@ class ReaderHandler(_ManageHandler):
     methods = ("GET", "DELETE")
 
     async def get(self, raw_id: str) -> None:
-        reader_id = parse_path_id("reader_id", raw_id)
+        reader_id = path_id("reader_id", raw_id)
         view = await self.db.read(readers.get_reader, self.org_id, reader_id)
         self.send_data(view)
 
     async def delete(self, raw_id: str) -> None:
-        reader_id = parse_path_id("reader_id", raw_id)
+        reader_id = path_id("reader_id", raw_id)
         await self.db.write(readers.retire_reader, self.org_id, reader_id)
         self.send_no_content()
 
@@ -84,8 +80,8 @@ class AntennaHandler(_ManageHandler):
     methods = ("PUT", "DELETE")
 
     def _ids(self, raw_id: str, raw_antenna: str) -> tuple[int, int]:
-        reader_id = parse_path_id("reader_id", raw_id)
-        antenna = parse_path_id("antenna", raw_antenna)
+        reader_id = path_id("reader_id", raw_id)
+        antenna = path_id("antenna", raw_antenna)
         if antenna > MAX_ANTENNA:
             raise validation(
                 [
@@ -150,13 +146,11 @@ class UnknownTagsHandler(_ManageHandler):
     own_query = ("GET",)
 
     async def get(self) -> None:
-        q = ListQuery(self.query, {"limit", "offset"})
-        limit, offset = q.page()
-        q.raise_problems()
+        query = listing.parse(listing.PAGE_ONLY, self.query)
         rows, total = await self.db.read(
-            readers.unknown_tags, self.org_id, limit, offset
+            readers.unknown_tags, self.org_id, query.limit, query.offset
         )
-        self.send_list(rows, limit, offset, total)
+        self.send_list(rows, query.limit, query.offset, total)
 
 
 class ReaderReadsHandler(ApiHandler):
@@ -167,7 +161,7 @@ class ReaderReadsHandler(ApiHandler):
     scopes = {"POST": "scans:write"}
 
     async def post(self, raw_id: str) -> None:
-        reader_id = parse_path_id("reader_id", raw_id)
+        reader_id = path_id("reader_id", raw_id)
         batch_id, reads = parse_batch(self.body_object())
         result = await self.db.write(
             readers.ingest, self.org_id, reader_id, batch_id, reads

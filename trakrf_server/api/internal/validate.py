@@ -36,10 +36,10 @@ from trakrf_server.errors import (
     ApiError,
     FieldError,
     bad_request,
-    field_error,
     validation,
 )
 from trakrf_server.models import ROLES
+from trakrf_server.services.validation import path_id
 
 M = TypeVar("M", bound="BodyModel")
 
@@ -226,11 +226,4 @@ def org_id_param(raw: str) -> int:
 
 def id_param(name: str, raw: str) -> int:
     """A nested path id per CONTRACT ID-3 (field = the parameter name)."""
-    if not _INTEGER.fullmatch(raw) or abs(int(raw)) > 2**63 - 1:
-        raise field_error(name, "invalid_value", f"{name} must be an integer")
-    value = int(raw)
-    if value < 1:
-        raise field_error(name, "too_small", f"{name} must be ≥ 1", min=1)
-    if value > MAX_ID:
-        raise field_error(name, "too_large", f"{name} must be ≤ {MAX_ID}", max=MAX_ID)
-    return value
+    return path_id(name, raw)

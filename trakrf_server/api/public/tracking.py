@@ -4,13 +4,8 @@
 from __future__ import annotations
 
 from trakrf_server.api.base import ApiHandler
-from trakrf_server.api.tracking_query import (
-    HISTORY_PARAMS,
-    REPORT_PARAMS,
-    ListQuery,
-    parse_path_id,
-)
-from trakrf_server.services import history, report
+from trakrf_server.services import history, listing, report
+from trakrf_server.services.validation import path_id
 
 
 class AssetHistoryHandler(ApiHandler):
@@ -20,27 +15,14 @@ class AssetHistoryHandler(ApiHandler):
     own_query = ("GET",)
 
     async def get(self, raw_id: str) -> None:
-        asset_id = parse_path_id("asset_id", raw_id)
+        asset_id = path_id("asset_id", raw_id)
         await self.db.read(history.require_asset, self.org_id, asset_id)
 
-        q = ListQuery(self.query, HISTORY_PARAMS)
-        limit, offset = q.page()
-        sort = q.sort(("event_observed_at",), [("event_observed_at", True)])
-        start, end = q.instant("from"), q.instant("to")
-        q.raise_problems()
-
-        oldest_first = not sort[0][1]
+        query = listing.parse(history.LIST_SPEC, self.query)
         rows, total = await self.db.read(
-            history.asset_history,
-            self.org_id,
-            asset_id,
-            start,
-            end,
-            oldest_first,
-            limit,
-            offset,
+            history.asset_history, self.org_id, asset_id, query
         )
-        self.send_list(rows, limit, offset, total)
+        self.send_list(rows, query.limit, query.offset, total)
 
 
 class AssetLocationsReportHandler(ApiHandler):
@@ -49,18 +31,6 @@ class AssetLocationsReportHandler(ApiHandler):
     own_query = ("GET",)
 
     async def get(self) -> None:
-        q = ListQuery(self.query, REPORT_PARAMS)
-        limit, offset = q.page()
-        query = report.ReportQuery(
-            sort=q.sort(report.SORT_FIELDS, report.DEFAULT_SORT),
-            location_ids=q.ids("location_id"),
-            location_keys=q.external_keys("location_external_key"),
-            include_deleted=q.boolean("include_deleted"),
-            q=q.text("q"),
-            limit=limit,
-            offset=offset,
-        )
-        q.raise_problems()
-
+        query = listing.parse(report.LIST_SPEC, self.query)
         rows, total = await self.db.read(report.asset_locations, self.org_id, query)
-        self.send_list(rows, limit, offset, total)
+        self.send_list(rows, query.limit, query.offset, total)
