@@ -39,5 +39,12 @@ install-build: $(BIN)/python
 binary: install-build
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
 
+# Benchmarks, run by hand (not by CI); needs `apt-get install -y wrk` for the
+# load generator, else falls back to a slower asyncio client.
+# Sizes and load: make bench BENCH_ARGS="--assets 10000 --events 100000".
+bench: install
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build dist
