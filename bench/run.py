@@ -34,6 +34,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench import load, procs
+from bench.ingest import raw_insert_baseline
 from bench.load import HttpConnection
 from bench.report import Figures, render
 from bench.seed import SeedInfo, seed, tag_value
@@ -203,24 +204,32 @@ async def prepare_reader(port: int, info: SeedInfo) -> tuple[int | None, str]:
     return reader_id, ""
 
 
-def ingest_bodies(info: SeedInfo, batches: int) -> list[bytes]:
-    """Encoded batches of 500 reads of known tags, newer than every seeded event."""
+def ingest_bodies(info: SeedInfo, batches: int) -> tuple[list[bytes], list[tuple]]:
+    """Encoded batches of 500 reads of known tags, newer than every seeded event.
+
+    Also returns the scan-event rows they should become, in the shape
+    ``bench.ingest.raw_insert_baseline`` inserts (antenna n watches location n).
+    """
     rng = random.Random(11)
     base = timeutil.to_micros(timeutil.now())
-    bodies = []
+    bodies, rows = [], []
     for b in range(batches):
         reads = []
         for k in range(BATCH):
             micros = base + (b * BATCH + k) * 1000
+            asset_id = rng.randrange(info.assets) + 1
+            antenna = rng.randrange(ANTENNAS) + 1
             reads.append(
                 {
-                    "epc": tag_value(rng.randrange(info.assets) + 1),
-                    "antenna": rng.randrange(ANTENNAS) + 1,
+                    "epc": tag_value(asset_id),
+                    "antenna": antenna,
                     "seen_at": timeutil.format_ts(timeutil.from_micros(micros)),
                 }
             )
-        bodies.append(json.dumps({"batch_id": f"bench-{base}-{b}", "reads": reads}))
-    return [body.encode() for body in bodies]
+            rows.append((info.org_id, asset_id, antenna, micros, micros))
+        body = {"batch_id": f"bench-{base}-{b}", "reads": reads}
+        bodies.append(json.dumps(body).encode())
+    return bodies, rows
 
 
 def count_events(info: SeedInfo) -> int:
@@ -238,7 +247,7 @@ async def measure_ingest(
     if reader_id is None:
         f.ingest_note = why
         return
-    bodies = ingest_bodies(info, args.ingest_batches)
+    bodies, rows = ingest_bodies(info, args.ingest_batches)
     headers = {
         "Authorization": f"Bearer {info.token}",
         "Content-Type": "application/json",
@@ -259,6 +268,8 @@ async def measure_ingest(
         f"({result.requests} batches × {BATCH}, {args.ingest_connections} "
         f"connections, {recorded:,} events recorded, {result.errors} errors)"
     )
+    # The floor: the same rows through sqlite3 executemany, 500 per commit.
+    f.ingest_floor_reads_per_s = raw_insert_baseline(rows)
 
 
 async def orgs_me_during_logins(
