@@ -30,17 +30,23 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 from bench import load, procs
 from bench.ingest import raw_insert_baseline
 from bench.load import HttpConnection
+from bench.profile import Profiler
 from bench.report import Figures, render
 from bench.seed import SeedInfo, seed, tag_value
 from trakrf_server import timeutil
 
+T = TypeVar("T")
+
 ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ("ceiling", "floor", "floor_deep", "datasette")
 INFO_FILE = "bench.json"
 BATCH = 500
 ANTENNAS = 4
@@ -379,32 +385,61 @@ async def measure_all(
             key,
         ),
     ]
+    profiler = Profiler(args.profile, server.proc.pid) if args.profile else None
+
+    def step(name: str, coro: Awaitable[T]) -> Awaitable[T]:
+        """``coro``, profiled when asked and when it loads the server."""
+        if profiler is None or name in BASELINES:
+            return coro
+        return profiler.record(name, coro)
+
+    wanted = set(args.only.split(",")) if args.only else None
+
+    def chosen(name: str) -> bool:
+        return wanted is None or name in wanted
+
     for name, label, url, headers in plan:
+        if not chosen(name):
+            continue
         if not await _answers_200(url, headers):
             print(f"  skip {label}: not 200 in this build")
             continue
         print(f"  load {label} …", flush=True)
         f.labels[name] = label
-        f.load[name] = await load.measure(
+        f.load[name] = await step(
             name,
-            url,
-            headers,
-            args.connections,
-            args.threads,
-            args.seconds,
-            use_wrk=not args.no_wrk,
+            load.measure(
+                name,
+                url,
+                headers,
+                args.connections,
+                args.threads,
+                args.seconds,
+                use_wrk=not args.no_wrk,
+            ),
         )
 
     report_url = f"{v1}/reports/asset-locations?limit=50"
-    if "report" in f.load:
+    if chosen("report_latency") and await _answers_200(report_url, key):
         print("  latency of the report's first page, 1 connection …", flush=True)
-        f.report_latency = await load.measure(
-            "report_latency", report_url, key, 1, 1, args.seconds / 2, not args.no_wrk
+        f.report_latency = await step(
+            "report_latency",
+            load.measure(
+                "report_latency",
+                report_url,
+                key,
+                1,
+                1,
+                args.seconds / 2,
+                not args.no_wrk,
+            ),
         )
-    print("  reader ingest …", flush=True)
-    await measure_ingest(args, server, info, f)
-    print(f"  /orgs/me while {args.logins} logins loop …", flush=True)
-    await orgs_me_during_logins(args, server, info, f)
+    if chosen("ingest"):
+        print("  reader ingest …", flush=True)
+        await step("ingest", measure_ingest(args, server, info, f))
+    if chosen("logins"):
+        print(f"  /orgs/me while {args.logins} logins loop …", flush=True)
+        await step("logins", orgs_me_during_logins(args, server, info, f))
 
 
 async def _answers_200(url: str, headers: dict[str, str]) -> bool:
@@ -440,6 +475,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="keep the database here (reused by later runs); default a temp dir",
     )
     p.add_argument("--markdown", type=Path, help="also write the tables here")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample the server with py-spy during each step; stacks go to DIR",
+    )
+    p.add_argument(
+        "--only",
+        metavar="STEPS",
+        help="comma-separated steps to run: ceiling, floor, floor_deep, "
+        "datasette, assets, assets_deep, asset, history, orgs_me, report, "
+        "report_latency, ingest, logins (default all)",
+    )
     p.add_argument("--no-wrk", action="store_true", help="use the asyncio client")
     p.add_argument("--no-datasette", action="store_true")
     return p.parse_args(argv)
