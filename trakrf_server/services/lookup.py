@@ -22,7 +22,13 @@ MAX_BATCH = 500
 
 
 def _matching(org_id: int, tag_type: str, values: Sequence[str], *columns):
-    """Live tags of the org with a live parent whose padded value matches."""
+    """Live tags of the org with a live parent whose padded value matches.
+
+    Unordered: with ``ORDER BY id`` and no planner statistics, SQLite walks the
+    org's whole tag index in id order to skip a sort instead of probing
+    ``(org, tag_type, lookup_value)`` once per value (100 ms instead of 2 ms
+    for 500 values among 100k tags). Callers sort the few rows it returns.
+    """
     keys = sorted({lookup_value(v) for v in values})
     parent_live = (Tag.asset.is_null(False) & Asset.deleted_at.is_null()) | (
         Tag.location.is_null(False) & Location.deleted_at.is_null()
@@ -38,7 +44,6 @@ def _matching(org_id: int, tag_type: str, values: Sequence[str], *columns):
             & Tag.lookup_value.in_(keys)
             & parent_live
         )
-        .order_by(Tag.id)
     )
 
 
@@ -46,7 +51,8 @@ def live_tags(org_id: int, tag_type: str, values: Sequence[str]) -> list[Tag]:
     """Matching tags with their asset or location loaded (for views)."""
     if not values:
         return []
-    return list(_matching(org_id, tag_type, values, Tag, Asset, Location))
+    tags = _matching(org_id, tag_type, values, Tag, Asset, Location)
+    return sorted(tags, key=lambda tag: tag.id)
 
 
 def tag_targets(
@@ -59,9 +65,9 @@ def tag_targets(
     if not values:
         return []
     query = _matching(
-        org_id, tag_type, values, Tag.lookup_value, Tag.asset, Tag.location
+        org_id, tag_type, values, Tag.id, Tag.lookup_value, Tag.asset, Tag.location
     )
-    return list(query.tuples())
+    return [row[1:] for row in sorted(query.tuples())]
 
 
 def _entity(tag: Tag) -> dict[str, Any]:
