@@ -17,7 +17,14 @@ import peewee
 from trakrf_server import jsonbody, timeutil
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services import listing, naturalkeys, tags, validation, validity
+from trakrf_server.services import (
+    listing,
+    naturalkeys,
+    tags,
+    totals,
+    validation,
+    validity,
+)
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.services.views import asset_select, asset_views, get_asset_view
 
@@ -52,7 +59,8 @@ def list_assets(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], in
     Three statements whatever the page size: count, page, the page's tags.
     """
     now = timeutil.now()
-    where = (Asset.org == org_id) & validity.effective(Asset, now)
+    # Everything but the validity window, which effective_total applies itself.
+    where = Asset.org == org_id
     if not query.flag("include_deleted", False):
         where &= Asset.deleted_at.is_null()
     if "external_key" in query.filters:
@@ -73,10 +81,10 @@ def list_assets(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], in
             query.q, [Asset.name, Asset.external_key, Asset.description], Tag.asset
         )
 
-    total = Asset.select(peewee.fn.COUNT(Asset.id)).where(where).scalar()
+    total = totals.effective_total(Asset, where, now)
     page = (
         asset_select()
-        .where(where)
+        .where(where & validity.effective(Asset, now))
         .order_by(*listing.order_by(query, SORT_COLUMNS, Asset.id))
         .limit(query.limit)
         .offset(query.offset)

@@ -15,7 +15,7 @@ import peewee
 from trakrf_server import timeutil
 from trakrf_server.db import code_point_order
 from trakrf_server.models import Asset, Location, Tag
-from trakrf_server.services import listing, validity
+from trakrf_server.services import listing, totals, validity
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.timeutil import format_ts
 
@@ -41,24 +41,26 @@ def asset_locations(
     location_key = validity.key_while_effective(Location, at)
     placed = location_key.is_null(False)
 
-    where = (
-        (Asset.org == org_id)
-        & Asset.last_seen_at.is_null(False)
-        & validity.effective(Asset, at)
-    )
+    # The asset's own conditions but its validity window, which
+    # totals.effective_total applies itself.
+    scanned = (Asset.org == org_id) & Asset.last_seen_at.is_null(False)
     if not query.flag("include_deleted", False):
-        where &= Asset.deleted_at.is_null()
+        scanned &= Asset.deleted_at.is_null()
+    if query.q:
+        # PAGE-10 on the report: asset name, asset key, live tag values.
+        scanned &= listing.text_search(
+            query.q, [Asset.name, Asset.external_key], Tag.asset
+        )
+    where = scanned & validity.effective(Asset, at)
     # REPORT-4: each form is any-of; both forms sent must both match.
+    by_location = False
     if "location_id" in query.filters:
         where &= placed & Asset.location.in_(query.filters["location_id"])
+        by_location = True
     if "location_external_key" in query.filters:
         keys = query.filters["location_external_key"]
         where &= placed & Location.external_key.in_(keys)
-    if query.q:
-        # PAGE-10 on the report: asset name, asset key, live tag values.
-        where &= listing.text_search(
-            query.q, [Asset.name, Asset.external_key], Tag.asset
-        )
+        by_location = True
 
     rows = (
         Asset.select(
@@ -72,7 +74,11 @@ def asset_locations(
         .join(Location, peewee.JOIN.LEFT_OUTER, on=Asset.location == Location.id)
         .where(where)
     )
-    total = rows.count()
+    if by_location:
+        # The location's own validity window decides these rows too.
+        total = rows.count()
+    else:
+        total = totals.effective_total(Asset, scanned, at)
 
     columns = {
         "asset_last_seen": Asset.last_seen_at,

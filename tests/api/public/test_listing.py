@@ -315,6 +315,10 @@ async def _statements_for(caller, path):
     return [s for s in counter.statements if "SELECT" in s], r
 
 
+def _without_totals(statements):
+    return [s for s in statements if "COUNT(CASE" not in s]
+
+
 @pytest.mark.gen_test
 async def test_list_statement_count_does_not_grow_with_page_size(caller):
     # Lists stay cheap: count + page + one query for every row's tags
@@ -329,8 +333,11 @@ async def test_list_statement_count_does_not_grow_with_page_size(caller):
     large, r2 = await _statements_for(caller, "/assets?limit=12")
     assert len(r1.json()["data"]) == 2 and len(r2.json()["data"]) == 12
     assert all(len(a["tags"]) == 2 for a in r2.json()["data"])
+    # The asset total may be answered from memory on the second request
+    # (services/totals.py), so its count statement is left out here.
+    small, large = _without_totals(small), _without_totals(large)
     # the key's own lookup (authentication) is included in both
-    assert 3 <= len(small) == len(large) <= 5, large
+    assert 2 <= len(small) == len(large) <= 4, large
 
     small, _ = await _statements_for(caller, "/locations?limit=1")
     large, r3 = await _statements_for(caller, "/locations?limit=13&q=LOC-")
