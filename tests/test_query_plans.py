@@ -14,8 +14,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
+from tests.conftest import TEST_DATABASE
 from tests.factories import Factory
 from trakrf_server.services import lookup
+
+pytestmark = pytest.mark.skipif(
+    TEST_DATABASE == "postgres", reason="about SQLite query plans"
+)
 
 
 class _Captured(logging.Handler):

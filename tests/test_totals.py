@@ -12,10 +12,15 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import TEST_DATABASE
 from tests.factories import Factory
 from trakrf_server import timeutil
 from trakrf_server.models import Asset
 from trakrf_server.services import totals
+
+pytestmark = pytest.mark.skipif(
+    TEST_DATABASE == "postgres", reason="remembering totals is SQLite-only"
+)
 
 
 @pytest.fixture
