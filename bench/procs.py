@@ -91,7 +91,8 @@ def start(
     longer than a minute.
     """
     log_path = log_dir / f"{name}.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - the process owns it until it ends
+    # The child keeps its own copy of the descriptor; ours is closed at once.
+    log = open(log_path, "wb")
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv,
