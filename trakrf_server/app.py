@@ -133,7 +133,11 @@ def make_limiter(config: Config) -> BucketStore | None:
     if not rl.enabled:
         return None
     if rl.store == "redis":
-        return RedisBuckets(rl.redis_url, rl.burst, rl.per_minute)
+        buckets = RedisBuckets(
+            rl.redis_url, rl.burst, rl.per_minute, prefix=rl.redis_prefix
+        )
+        buckets.check()  # fail at start, not on every request
+        return buckets
     if rl.store != "memory":
         raise ValueError(f"unknown rate_limit.store {rl.store!r}")
     return MemoryBuckets(rl.burst, rl.per_minute)

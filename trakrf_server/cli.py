@@ -72,8 +72,14 @@ async def _serve(config: Config, ready: Any = None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from trakrf_server.ratelimit import StoreUnavailable
+
     config = _config(args)
-    asyncio.run(_serve(config))
+    try:
+        asyncio.run(_serve(config))
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -52,6 +52,7 @@ class RateLimitConfig:
     per_minute: int = 60
     store: str = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "trakrf:rl:"
 
 
 @dataclass(frozen=True)

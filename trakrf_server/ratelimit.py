@@ -12,6 +12,11 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+
+class StoreUnavailable(Exception):
+    """The shared bucket store cannot be reached; the server must not start."""
 
 
 @dataclass(frozen=True)
@@ -22,11 +27,17 @@ class Decision:
 
 
 class BucketStore(Protocol):
+    # True when ``take`` waits on the network, so callers on the event loop
+    # must run it on a thread.
+    remote: bool
+
     def take(self, key: str) -> Decision: ...
 
 
 class MemoryBuckets:
     """Buckets in this process's memory; they reset on restart (RL-7)."""
+
+    remote = False
 
     def __init__(self, burst: int, per_minute: int, clock=time.monotonic) -> None:
         self.burst = float(burst)
@@ -69,7 +80,13 @@ return {allowed, tostring(tokens)}
 
 
 class RedisBuckets:
-    """Buckets in Redis, updated atomically by a Lua script."""
+    """Buckets in Redis, updated atomically by a Lua script.
+
+    Every process pointed at the same Redis and ``prefix`` shares one bucket
+    per key (RL-7 across processes).
+    """
+
+    remote = True
 
     def __init__(
         self, url: str, burst: int, per_minute: int, prefix: str = "trakrf:rl:"
@@ -79,8 +96,27 @@ class RedisBuckets:
         self.burst = float(burst)
         self.rate = per_minute / 60.0
         self.prefix = prefix
-        self._client = redis.Redis.from_url(url)
+        self.url = url
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=5, socket_timeout=5
+        )
         self._script = self._client.register_script(_REDIS_TAKE)
+
+    def check(self) -> None:
+        """Raise StoreUnavailable unless Redis answers a PING.
+
+        Run once at start: the client connects lazily, so without this an
+        unreachable Redis would only show as a failure on every API-key request.
+        """
+        import redis
+
+        try:
+            self._client.ping()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(
+                f"rate_limit.store is redis but {redact(self.url)} cannot be "
+                f"reached: {exc}"
+            ) from exc
 
     def take(self, key: str) -> Decision:
         allowed, tokens = self._script(
@@ -90,6 +126,18 @@ class RedisBuckets:
         if int(allowed) == 1:
             return Decision(True, left, 0)
         return Decision(False, left, _retry_after(left, self.rate))
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def _retry_after(tokens: float, rate: float) -> int:

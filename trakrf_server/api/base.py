@@ -23,6 +23,7 @@ from typing import Any
 
 import tornado.httputil
 import tornado.web
+from tornado.ioloop import IOLoop
 
 from trakrf_server import jsonbody
 from trakrf_server.api.query import parse_query, unknown_parameters
@@ -154,7 +155,7 @@ class ApiHandler(tornado.web.RequestHandler):
 
         self.principal = await self._authenticate()
         if self.principal is not None and self.principal.is_api_key:
-            self._take_token(self.principal)
+            await self._take_token(self.principal)
 
         if method in ("POST", "PUT", "PATCH"):
             self._check_content_type(method)
@@ -241,12 +242,18 @@ class ApiHandler(tornado.web.RequestHandler):
 
         self.db.write_soon(touch_last_used, principal.key_id)
 
-    def _take_token(self, principal: Principal) -> None:
+    async def _take_token(self, principal: Principal) -> None:
         limiter = self.ctx.limiter
         if limiter is None:
             return
         assert principal.key_uuid is not None
-        self._rate = limiter.take(principal.key_uuid)
+        if limiter.remote:
+            # A shared store answers over the network: keep the loop free.
+            self._rate = await IOLoop.current().run_in_executor(
+                None, limiter.take, principal.key_uuid
+            )
+        else:
+            self._rate = limiter.take(principal.key_uuid)
         self.set_default_headers()
         if not self._rate.allowed:
             wait = self._rate.retry_after

@@ -148,16 +148,13 @@ def create_from_draft(
     (ASSET-6), then inserts the asset placed at ``location_id`` (ASSET-3: both
     the current and the initial location) and its tags. Returns the new id.
     """
-    key = draft.external_key
-    if key is None:
-        key = naturalkeys.mint(Asset, org_id, KEY_PREFIX, reserved)
-    else:
-        naturalkeys.ensure_free(Asset, org_id, key, "asset")
+    if draft.external_key is not None:
+        naturalkeys.ensure_free(Asset, org_id, draft.external_key, "asset")
     if tags.taken(org_id, draft.tags):
         raise conflict(TAGS_TAKEN)
 
-    try:
-        asset = Asset.create(
+    def insert(key: str) -> Asset:
+        return Asset.create(
             org=org_id,
             external_key=key,
             name=draft.name,
@@ -171,10 +168,12 @@ def create_from_draft(
             initial_location=location_id,
             location=location_id,
         )
-        tags.insert(org_id, "asset", asset.id, draft.tags, now)
-    except peewee.IntegrityError:
-        # The checks above run on the single writer; this is a last guard.
-        raise conflict(f"asset with external_key {key} already exists") from None
+
+    asset = naturalkeys.create_keyed(
+        Asset, org_id, draft.external_key, KEY_PREFIX, "asset", insert, reserved
+    )
+    tags.insert(org_id, "asset", asset.id, draft.tags, now, clash=TAGS_TAKEN)
+    return asset.id
     return asset.id
 
 

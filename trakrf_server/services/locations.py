@@ -121,17 +121,15 @@ def create_location(org_id: int, body: dict[str, Any]) -> dict[str, Any]:
     if draft.reference is not None:
         parent_id = resolve_location(org_id, *draft.reference)
 
-    key = draft.external_key
-    if key is None:
-        key = naturalkeys.mint(Location, org_id, "LOC")
-    else:
-        naturalkeys.ensure_free(Location, org_id, key, "location")
+    if draft.external_key is not None:
+        naturalkeys.ensure_free(Location, org_id, draft.external_key, "location")
     if tags.taken(org_id, draft.tags):
         raise conflict("one or more tags already exist")
 
     now = timeutil.now()
-    try:
-        location = Location.create(
+
+    def insert(key: str) -> Location:
+        return Location.create(
             org=org_id,
             external_key=key,
             name=draft.name,
@@ -143,10 +141,11 @@ def create_location(org_id: int, body: dict[str, Any]) -> dict[str, Any]:
             created_at=now,
             updated_at=now,
         )
-        tags.insert(org_id, "location", location.id, draft.tags, now)
-    except peewee.IntegrityError:
-        # The checks above run on the single writer; this is a last guard.
-        raise conflict(f"location with external_key {key} already exists") from None
+
+    location = naturalkeys.create_keyed(
+        Location, org_id, draft.external_key, "LOC", "location", insert
+    )
+    tags.insert(org_id, "location", location.id, draft.tags, now)
     return get_location(org_id, location.id)
 
 

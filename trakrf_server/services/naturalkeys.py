@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+import peewee
+
+from trakrf_server.db import database
 from trakrf_server.errors import conflict
+
+T = TypeVar("T")
+
+# A minted key lost to another process is minted again this many times.
+MINT_ATTEMPTS = 5
 
 
 def mint(model: Any, org_id: int, prefix: str, reserved: Iterable[str] = ()) -> str:
@@ -40,3 +48,37 @@ def ensure_free(
         clash = clash.where(model.id != except_id)
     if clash.exists():
         raise conflict(f"{noun} with external_key {key} already exists")
+
+
+def create_keyed(
+    model: Any,
+    org_id: int,
+    key: str | None,
+    prefix: str,
+    noun: str,
+    create: Callable[[str], T],
+    reserved: Iterable[str] = (),
+) -> T:
+    """Run ``create(key)`` under a free external key: EK-3, EK-4, EK-6.
+
+    ``key`` None mints one. Within one process the check before the insert
+    settles it (one writer); several processes on one database race past
+    that check, and the partial unique index decides. An explicit key lost
+    that way is the contract's 409; a minted key is minted afresh, since the
+    caller never asked for the number the other process took. The insert runs
+    in a savepoint so a refused one leaves the transaction usable.
+    """
+    reserved = list(reserved)
+    for _ in range(MINT_ATTEMPTS):
+        chosen = key if key is not None else mint(model, org_id, prefix, reserved)
+        if key is not None:
+            ensure_free(model, org_id, chosen, noun)
+        try:
+            with database.atomic():
+                return create(chosen)
+        except peewee.IntegrityError:
+            if key is not None:
+                raise conflict(
+                    f"{noun} with external_key {chosen} already exists"
+                ) from None
+    raise conflict(f"{noun} with external_key {chosen} already exists")

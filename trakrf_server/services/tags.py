@@ -15,6 +15,7 @@ from typing import Any
 import peewee
 
 from trakrf_server import jsonbody, timeutil
+from trakrf_server.db import database
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import validation
@@ -55,21 +56,34 @@ def taken(org_id: int, pairs: list[tuple[str, str]]) -> bool:
 
 
 def insert(
-    org_id: int, kind: str, owner_id: int, pairs: list[tuple[str, str]], at: datetime
+    org_id: int,
+    kind: str,
+    owner_id: int,
+    pairs: list[tuple[str, str]],
+    at: datetime,
+    clash: str = "one or more tags already exist",
 ) -> list[Tag]:
-    """Attach tags in the given order; attach order is (created_at, id)."""
+    """Attach tags in the given order; attach order is (created_at, id).
+
+    Callers check ``taken`` first; a tag another process attached since then
+    is refused by the unique index and answered 409 with ``clash``.
+    """
     column = OWNERS[kind][1]
     rows = []
-    for tag_type, value in pairs:
-        fields = {
-            "org": org_id,
-            "tag_type": tag_type,
-            "value": value,
-            "lookup_value": lookup_value(value),
-            "created_at": at,
-            column.name: owner_id,
-        }
-        rows.append(Tag.create(**fields))
+    try:
+        with database.atomic():
+            for tag_type, value in pairs:
+                fields = {
+                    "org": org_id,
+                    "tag_type": tag_type,
+                    "value": value,
+                    "lookup_value": lookup_value(value),
+                    "created_at": at,
+                    column.name: owner_id,
+                }
+                rows.append(Tag.create(**fields))
+    except peewee.IntegrityError:
+        raise conflict(clash) from None
     return rows
 
 
@@ -102,7 +116,14 @@ def attach(org_id: int, kind: str, owner_id: int, raw: bytes) -> dict[str, Any]:
     if taken(org_id, [(tag_type, value)]):
         raise conflict(f"tag {tag_type}:{value} already exists")
 
-    (tag,) = insert(org_id, kind, owner_id, [(tag_type, value)], timeutil.now())
+    (tag,) = insert(
+        org_id,
+        kind,
+        owner_id,
+        [(tag_type, value)],
+        timeutil.now(),
+        clash=f"tag {tag_type}:{value} already exists",
+    )
     return tag_view(tag)
 
 

@@ -1,0 +1,373 @@
+"""Two server processes on one PostgreSQL database, sharing buckets in Redis.
+
+Each test starts two real ``run.py serve`` processes (A and B) on free ports
+against a fresh PostgreSQL database, with ``rate_limit.store = "redis"`` under
+a key prefix of their own so concurrent runs never share buckets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+pytestmark = [pytest.mark.scale_out, pytest.mark.postgres]
+
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Any
+    body: Any
+
+
+@dataclass
+class Server:
+    """One ``run.py serve`` child process."""
+
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(
+        self, method: str, path: str, token: str | None = None, body: Any = None
+    ) -> Reply:
+        headers = {}
+        data = None
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None or method == "POST":
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body if body is not None else {}).encode()
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                raw, status, got = r.read(), r.status, r.headers
+        except urllib.error.HTTPError as err:
+            raw, status, got = err.read(), err.code, err.headers
+        return Reply(status, got, json.loads(raw) if raw else None)
+
+    def wait_ready(self, deadline: float) -> None:
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                output = self.process.stdout.read()
+                raise AssertionError(f"server {self.name} exited:\n{output}")
+            assert time.monotonic() < deadline, f"server {self.name} never ready"
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        return output
+
+
+def _spawn(name: str, tmp_path: Path, env: dict[str, str]) -> Server:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={**os.environ, **env, "TRAKRF_SERVER_DATA_DIR": str(tmp_path / name)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return Server(name, port, process)
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"trakrf:test:{uuid.uuid4().hex}:"
+    yield prefix
+    stale = list(client.scan_iter(match=prefix + "*"))
+    if stale:
+        client.delete(*stale)
+    client.close()
+
+
+@pytest.fixture
+def cluster(postgres_url, redis_prefix, tmp_path):
+    """Servers A and B on one database and one bucket store.
+
+    They share the signing secret (as a deployment behind a load balancer
+    must), and refill one token a minute so the 120-token burst cannot grow
+    while a test spends it — the bucket arithmetic is otherwise the default.
+    """
+    env = {
+        "TRAKRF_DATABASE_URL": postgres_url,
+        "TRAKRF_AUTH_JWT_SECRET": uuid.uuid4().hex * 2,
+        "TRAKRF_AUTH_BCRYPT_ROUNDS": "4",
+        "TRAKRF_RATE_LIMIT_STORE": "redis",
+        "TRAKRF_RATE_LIMIT_REDIS_URL": REDIS_URL,
+        "TRAKRF_RATE_LIMIT_REDIS_PREFIX": redis_prefix,
+        "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
+    }
+    deadline = time.monotonic() + 40
+    # A first: it applies the migrations B then finds recorded.
+    a = _spawn("a", tmp_path, env)
+    servers = [a]
+    try:
+        a.wait_ready(deadline)
+        b = _spawn("b", tmp_path, env)
+        servers.append(b)
+        b.wait_ready(deadline)
+        yield a, b
+    finally:
+        outputs = [server.stop() for server in servers]
+    for server, output in zip(servers, outputs, strict=True):
+        assert server.process.returncode == 0, output
+        assert "Traceback" not in output, output
+
+
+def _signup_with_key(a: Server, scopes: list[str]) -> tuple[int, str, str]:
+    """Sign up on ``a`` and mint a key there: (org id, session, key token)."""
+    r = a.call(
+        "POST",
+        "/api/v1/auth/signup",
+        body={
+            "email": f"{uuid.uuid4().hex[:8]}@example.com",
+            "password": "long enough",
+            "org_name": f"Scale {uuid.uuid4().hex[:8]}",
+        },
+    )
+    assert r.status == 201, r
+    session = r.body["data"]["token"]
+    org_id = jwt.decode(session, options={"verify_signature": False})["current_org_id"]
+    r = a.call(
+        "POST",
+        f"/api/v1/orgs/{org_id}/api-keys",
+        token=session,
+        body={"name": "shared", "scopes": scopes},
+    )
+    assert r.status == 201, r
+    return org_id, session, r.body["data"]["token"]
+
+
+ALL_SCOPES = [
+    "assets:read",
+    "assets:write",
+    "locations:read",
+    "locations:write",
+    "tracking:read",
+]
+
+
+def test_second_process_sees_org_user_and_key(cluster):
+    # The database is the only shared state: B knows what A created.
+    a, b = cluster
+    org_id, session, key = _signup_with_key(a, ["assets:read"])
+
+    r = b.call("GET", "/api/v1/orgs/me", token=key)
+    assert r.status == 200, r
+    assert r.body["data"]["id"] == org_id
+
+    r = b.call("GET", "/api/v1/users/me", token=session)
+    assert r.status == 200, r
+    assert r.body["data"]["current_org"]["id"] == org_id
+
+    # A key revoked on B is refused on A at once: no process caches keys.
+    r = b.call("GET", f"/api/v1/orgs/{org_id}/api-keys", token=session)
+    [listed] = r.body["data"]
+    r = b.call(
+        "DELETE", f"/api/v1/orgs/{org_id}/api-keys/{listed['id']}", token=session
+    )
+    assert r.status == 204, r
+    assert a.call("GET", "/api/v1/orgs/me", token=key).status == 401
+
+
+def test_one_bucket_per_key_across_processes(cluster):
+    # RL-1/RL-2: 120 tokens for the key, spent alternately on A and B;
+    # RL-6: the 121st request is refused on either process; RL-7: per key.
+    a, b = cluster
+    org_id, session, key = _signup_with_key(a, ["assets:read"])
+
+    for i in range(120):
+        server = a if i % 2 == 0 else b
+        r = server.call("GET", "/api/v1/orgs/me", token=key)
+        assert r.status == 200, (i, server.name, r)
+    # The last token was spent on B; B's bucket is the one A spent from.
+    assert r.headers["X-RateLimit-Remaining"] == "0"
+
+    for server in (a, b):
+        r = server.call("GET", "/api/v1/orgs/me", token=key)
+        assert r.status == 429, (server.name, r)
+        wait = int(r.headers["Retry-After"])
+        assert 1 <= wait <= 60  # one token a minute
+        assert r.body["error"]["type"] == "rate_limited"
+        assert r.body["error"]["detail"] == f"Retry after {wait} seconds"
+        assert r.headers["X-RateLimit-Remaining"] == "0"
+
+    # Another key of the same org has its own full bucket (RL-7).
+    r = a.call(
+        "POST",
+        f"/api/v1/orgs/{org_id}/api-keys",
+        token=session,
+        body={"name": "second", "scopes": ["assets:read"]},
+    )
+    other = r.body["data"]["token"]
+    assert b.call("GET", "/api/v1/orgs/me", token=other).status == 200
+
+
+def _race(servers: list[Server], calls: int, send) -> list[Reply]:
+    """``calls`` requests released together, alternating between servers."""
+    gate = threading.Barrier(calls)
+
+    def one(i: int) -> Reply:
+        gate.wait()
+        return send(servers[i % len(servers)], i)
+
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        return list(pool.map(one, range(calls)))
+
+
+def test_concurrent_creates_with_one_key_make_one_asset(cluster):
+    # EK-3/EK-6 across processes: the partial unique index decides; the
+    # losers get the contract's 409, never a 500.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+
+    for round_ in range(3):
+        external_key = f"RACE-{round_}"
+        replies = _race(
+            [a, b],
+            8,
+            lambda server, i, k=external_key: server.call(
+                "POST",
+                "/api/v1/assets",
+                token=key,
+                body={"name": f"Racer {i}", "external_key": k},
+            ),
+        )
+        statuses = sorted(r.status for r in replies)
+        assert statuses == [201] + [409] * 7, replies
+        for r in replies:
+            if r.status == 409:
+                assert r.body["error"]["type"] == "conflict"
+                assert r.body["error"]["detail"] == (
+                    f"asset with external_key {external_key} already exists"
+                )
+
+    r = b.call("GET", "/api/v1/assets?limit=100", token=key)
+    assert sorted(x["external_key"] for x in r.body["data"]) == [
+        "RACE-0",
+        "RACE-1",
+        "RACE-2",
+    ]
+
+
+def test_redis_unreachable_fails_fast(postgres_url, tmp_path):
+    # An unreachable bucket store stops the server at start with a clear
+    # message, instead of failing every API-key request later.
+    env = {
+        "TRAKRF_DATABASE_URL": postgres_url,
+        "TRAKRF_RATE_LIMIT_STORE": "redis",
+        "TRAKRF_RATE_LIMIT_REDIS_URL": f"redis://:hunter2@127.0.0.1:{_free_port()}/0",
+    }
+    server = _spawn("a", tmp_path, env)
+    try:
+        output, _ = server.process.communicate(timeout=30)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+    assert server.process.returncode == 1, output
+    assert "error: rate_limit.store is redis but redis://:***@127.0.0.1:" in output
+    assert "cannot be reached" in output
+    assert "hunter2" not in output
+    assert "Traceback" not in output
+
+
+def test_concurrent_creates_without_key_mint_distinct_keys(cluster):
+    # EK-4 across processes: both may compute the same next number; the one
+    # that loses at the unique index mints again instead of answering 409.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+
+    replies = _race(
+        [a, b],
+        8,
+        lambda server, i: server.call(
+            "POST", "/api/v1/assets", token=key, body={"name": f"Minted {i}"}
+        ),
+    )
+    assert [r.status for r in replies] == [201] * 8, replies
+    minted = sorted(r.body["data"]["external_key"] for r in replies)
+    assert minted == [f"ASSET-{n:04d}" for n in range(1, 9)]
+
+    replies = _race(
+        [a, b],
+        6,
+        lambda server, i: server.call(
+            "POST", "/api/v1/locations", token=key, body={"name": f"Place {i}"}
+        ),
+    )
+    assert [r.status for r in replies] == [201] * 6, replies
+    minted = sorted(r.body["data"]["external_key"] for r in replies)
+    assert minted == [f"LOC-{n:04d}" for n in range(1, 7)]
+
+
+def test_concurrent_creates_with_one_tag_attach_it_once(cluster):
+    # ASSET-6 across processes: one tag value, different keys; one asset
+    # gets the tag, the others the contract's tag conflict.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+
+    replies = _race(
+        [a, b],
+        8,
+        lambda server, i: server.call(
+            "POST",
+            "/api/v1/assets",
+            token=key,
+            body={"name": f"Tagged {i}", "tags": [{"value": "E2800001"}]},
+        ),
+    )
+    assert sorted(r.status for r in replies) == [201] + [409] * 7, replies
+    for r in replies:
+        if r.status == 409:
+            assert r.body["error"]["detail"] == "one or more tags already exist"
+
+    r = b.call("GET", "/api/v1/assets?limit=100", token=key)
+    assert len(r.body["data"]) == 1
