@@ -146,14 +146,12 @@ def cluster(postgres_url, redis_prefix, tmp_path):
         "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
     }
     deadline = time.monotonic() + 40
-    # A first: it applies the migrations B then finds recorded.
-    a = _spawn("a", tmp_path, env)
-    servers = [a]
+    # Started together: one applies the migrations while the other waits.
+    servers = [_spawn("a", tmp_path, env), _spawn("b", tmp_path, env)]
     try:
-        a.wait_ready(deadline)
-        b = _spawn("b", tmp_path, env)
-        servers.append(b)
-        b.wait_ready(deadline)
+        for server in servers:
+            server.wait_ready(deadline)
+        a, b = servers
         yield a, b
     finally:
         outputs = [server.stop() for server in servers]

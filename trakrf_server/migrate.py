@@ -34,9 +34,27 @@ def _load(path: Path) -> ModuleType:
     return module
 
 
+# Any fixed number: the PostgreSQL advisory lock every process takes to migrate.
+MIGRATION_LOCK = 0x7472616B7266
+
+
 def apply_migrations(db: peewee.Database, folder: Path | None = None) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
+    """Apply every migration not yet recorded; return the names applied.
+
+    On PostgreSQL several processes may start together on one database; an
+    advisory lock lets one migrate while the others wait, then find it done.
+    """
     db.connect(reuse_if_open=True)
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        return _apply(db, folder)
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        return _apply(db, folder)
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+
+def _apply(db: peewee.Database, folder: Path | None) -> list[str]:
     db.create_tables([Migration], safe=True)
     done = {m.name for m in Migration.select(Migration.name)}
     applied = []
