@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import peewee
-
 from trakrf_server import jsonbody, timeutil
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
