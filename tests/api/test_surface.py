@@ -184,3 +184,25 @@ async def test_no_retirement_headers_anywhere(api, seed):
         r = await api.get(path, token=key)
         assert r.status != 410
         assert "Deprecation" not in r.headers and "Sunset" not in r.headers
+
+
+@pytest.mark.gen_test
+async def test_uniqueness_race_is_a_conflict_not_a_500(api, seed, monkeypatch):
+    # ERR-2, ERR-5: a database uniqueness violation no service check caught
+    # (another process committed first) answers 409, never 500
+    import peewee
+
+    from trakrf_server.api.public import orgs
+
+    def collide(org_id):
+        raise peewee.IntegrityError("UNIQUE constraint failed: asset.org_id")
+
+    monkeypatch.setattr(orgs, "_org_name", collide)
+    tenant = seed.tenant()
+    r = await api.get(ME, token=seed.key(tenant.org_id))
+    assert r.status == 409
+    assert r.error["type"] == "conflict"
+    assert (
+        r.error["detail"] == "The request conflicts with a concurrent change; retry it"
+    )
+    assert "UNIQUE" not in r.text

@@ -21,6 +21,7 @@ import logging
 import time
 from typing import Any
 
+import peewee
 import tornado.httputil
 import tornado.web
 from tornado.ioloop import IOLoop
@@ -43,6 +44,7 @@ MISSING_ORG = (
     "Select an organization or re-authenticate."
 )
 CT_JSON = "Content-Type must be application/json"
+CONCURRENT_CONFLICT = "The request conflicts with a concurrent change; retry it"
 CT_MERGE = "Content-Type must be application/merge-patch+json on PATCH operations"
 
 # Roles a web-app session needs for what an API key needs a scope for (INT-11).
@@ -357,6 +359,10 @@ class ApiHandler(tornado.web.RequestHandler):
         exc = exc_info[1] if exc_info else None
         if isinstance(exc, ApiError):
             return exc
+        if isinstance(exc, peewee.IntegrityError):
+            # A uniqueness race the services' own checks could not see: another
+            # process sharing the database committed the same key first.
+            return ApiError("conflict", CONCURRENT_CONFLICT)
         if status_code == 405:
             return self._method_not_allowed()
         if status_code == 404:
@@ -371,6 +377,11 @@ class ApiHandler(tornado.web.RequestHandler):
         if isinstance(value, ApiError):
             return
         if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
+            return
+        if isinstance(value, peewee.IntegrityError):
+            log.warning(
+                "conflict on %s %s: %s", self.request.method, self.request.path, value
+            )
             return
         log.error(
             "unhandled error on %s %s",
