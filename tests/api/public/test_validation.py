@@ -364,3 +364,22 @@ async def test_deeply_nested_metadata(caller):
     created = await caller.asset(metadata={"x": metadata})
     r = await caller.get(f"/assets/{created['id']}")
     assert r.status == 200 and r.json()["data"]["metadata"] == {"x": metadata}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "method,path,field",
+    [
+        ("get", "/assets/%FF", "asset_id"),
+        ("get", "/locations/%C3%28/children", "location_id"),
+        ("delete", "/assets/{id}/tags/%FF", "tag_id"),
+    ],
+)
+async def test_path_id_that_is_not_utf8(caller, method, path, field):
+    # ID-3: not an integer, so invalid_value on the parameter (it was a generic
+    # bad_request "Bad request")
+    asset = await caller.asset(external_key="ONE")
+    r = await getattr(caller, method)(path.format(id=asset["id"]))
+    assert r.status == 400, r
+    assert fields(r) == [(field, "invalid_value")]
+    assert r.error["detail"] == f"{field} must be an integer"
