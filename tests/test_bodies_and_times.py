@@ -97,3 +97,31 @@ def test_micros_round_trip_including_early_years():
         datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
     ):
         assert from_micros(to_micros(value)) == value
+
+
+def nested(depth: int) -> bytes:
+    """An object whose ``m`` key holds lists nested so the body is ``depth`` deep."""
+    return b'{"m":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+def test_nesting_up_to_the_bound_is_kept():
+    # VAL-3: any valid body up to MAX_DEPTH decodes unchanged
+    value = jsonbody.decode_object(nested(jsonbody.MAX_DEPTH))
+    depth, inner = 1, value["m"]
+    while inner:
+        depth, inner = depth + 1, inner[0]
+    assert depth == jsonbody.MAX_DEPTH - 1
+
+
+@pytest.mark.parametrize("depth", [101, 500, 990, 100_000])
+def test_deeper_nesting_is_not_json(depth):
+    # VAL-2 row 1: refused the same way at every depth, never a RecursionError
+    with pytest.raises(ApiError) as caught:
+        jsonbody.decode_object(nested(depth))
+    assert caught.value.detail == "Request body is not valid JSON"
+
+
+def test_lone_surrogates_replaced_deep_inside_and_in_keys():
+    # VAL-3
+    raw = b'{"a":[{"\\udc00k":["x\\ud800"]}]}'
+    assert jsonbody.decode_object(raw) == {"a": [{"\ufffdk": ["x\ufffd"]}]}

@@ -23,15 +23,45 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Bodies nested deeper than this are refused as not valid JSON. The json module
+# gives up only near Python's recursion limit, and everything that walks the
+# value afterwards (storage, the response encoder) would then fail at a depth
+# that depends on the call stack, as a 500. A fixed bound gives one answer.
+MAX_DEPTH = 100
+
+
 def _clean(value: Any) -> Any:
-    # Lone UTF-16 surrogate escapes become U+FFFD so nothing downstream (the
-    # database driver, the encoder) ever fails on them.
+    """``value`` with lone surrogates replaced; bad_request past MAX_DEPTH.
+
+    Lone UTF-16 surrogate escapes become U+FFFD so nothing downstream (the
+    database driver, the encoder) ever fails on them. The walk uses its own
+    stack, not recursion, so it works at any depth json.loads accepted.
+    """
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
+
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        container, depth = pending.pop()
+        if not isinstance(container, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise bad_request(NOT_JSON)
+
+        if isinstance(container, dict):
+            if any(_SURROGATE.search(key) for key in container):
+                items = [(_SURROGATE.sub("\ufffd", k), v) for k, v in container.items()]
+                container.clear()
+                container.update(items)
+            slots = list(container.items())
+        else:
+            slots = list(enumerate(container))
+
+        for slot, item in slots:
+            if isinstance(item, str):
+                container[slot] = _SURROGATE.sub("\ufffd", item)
+            else:
+                pending.append((item, depth + 1))
     return value
 
 

@@ -24,3 +24,20 @@ def new_request_id() -> str:
             candidate = _last + 1
         _last = candidate
     return str(ULID.from_bytes(candidate.to_bytes(16, "big")))
+
+
+class RequestIdMixin:
+    """``X-Request-ID`` on every answer of a handler outside ``/api/v1`` (REQ-1).
+
+    Mixed into the handlers that do not inherit the API base: the web app's
+    files, the reference's files and the probes. The inbound id is echoed
+    (REQ-2), else a new one is made.
+    """
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()  # type: ignore[misc]
+        # clear() calls this again before an error page; the id must not change.
+        if not hasattr(self, "request_id"):
+            inbound = self.request.headers.get("X-Request-ID", "")  # type: ignore[attr-defined]
+            self.request_id = inbound or new_request_id()
+        self.set_header("X-Request-ID", self.request_id)  # type: ignore[attr-defined]

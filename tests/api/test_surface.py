@@ -206,3 +206,36 @@ async def test_uniqueness_race_is_a_conflict_not_a_500(api, seed, monkeypatch):
         r.error["detail"] == "The request conflicts with a concurrent change; retry it"
     )
     assert "UNIQUE" not in r.text
+
+
+@pytest.mark.parametrize(
+    "method,path,status",
+    [
+        ("GET", "/", 200),
+        ("GET", "/css/app.css", 200),
+        ("GET", "/no/such/screen", 200),
+        ("GET", "/../config.toml", 403),
+        ("DELETE", "/", 405),
+        ("GET", "/api/reference/swagger-ui.css", 200),
+        ("HEAD", "/healthz", 200),
+        ("POST", "/healthz", 405),
+    ],
+)
+async def test_request_id_outside_the_api(api, method, path, status):
+    # REQ-1: any path, any status; REQ-2: an inbound id is echoed
+    r = await api.request(method, path)
+    assert r.status == status, r
+    assert ULID.match(r.headers["X-Request-ID"])
+    r = await api.request(method, path, headers={"X-Request-ID": "probe-1"})
+    assert r.headers["X-Request-ID"] == "probe-1"
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/health"])
+async def test_probes_answer_head(api, path):
+    # INT-103: monitors probing with HEAD get GET's status and headers, no body
+    get = await api.get(path)
+    head = await api.request("HEAD", path)
+    assert head.status == get.status == 200
+    assert head.text == ""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]

@@ -294,6 +294,14 @@ class ApiHandler(tornado.web.RequestHandler):
 
     # --- request helpers -------------------------------------------------------
 
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        # Tornado answers a path segment that is not UTF-8 with its own bare 400.
+        # Such a segment is simply not an id: decoded leniently, it reaches the
+        # handler's ID-3 check and gets invalid_value like any other non-integer.
+        if name is None:
+            return value.decode("utf-8", errors="replace")
+        return super().decode_argument(value, name)
+
     @property
     def query(self) -> dict[str, list[str]]:
         if self._query is None:

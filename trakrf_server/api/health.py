@@ -8,25 +8,21 @@ import tornado.web
 
 from trakrf_server import __version__
 from trakrf_server.context import AppContext
+from trakrf_server.request_ids import RequestIdMixin
 
 
-class _ProbeHandler(tornado.web.RequestHandler):
+class _ProbeHandler(RequestIdMixin, tornado.web.RequestHandler):
     @property
     def ctx(self) -> AppContext:
         return self.application.settings["ctx"]
 
-    def set_default_headers(self) -> None:
-        from trakrf_server.request_ids import new_request_id
-
-        if not hasattr(self, "request_id"):
-            self.request_id = (
-                self.request.headers.get("X-Request-ID") or new_request_id()
-            )
-        self.set_header("X-Request-ID", self.request_id)
+    async def head(self) -> None:
+        # Monitors often probe with HEAD; same answer as GET, without the body.
+        await self.get()
 
 
 class HealthzHandler(_ProbeHandler):
-    def get(self) -> None:
+    async def get(self) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish("ok")
 

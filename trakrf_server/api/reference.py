@@ -15,6 +15,7 @@ import tornado.web
 from trakrf_server.api.base import ApiHandler
 from trakrf_server.openapi import Published
 from trakrf_server.paths import reference_ui_dir
+from trakrf_server.request_ids import RequestIdMixin
 
 # As strict as the web app's policy: Swagger UI sets styles through the DOM
 # (allowed under style-src 'self'), needs no inline script and no eval, and
@@ -79,7 +80,7 @@ SWAGGER_FILES = (
 )
 
 
-class ReferenceFileHandler(tornado.web.StaticFileHandler):
+class ReferenceFileHandler(RequestIdMixin, tornado.web.StaticFileHandler):
     """Swagger UI's bundle and the page's own script and style."""
 
     def set_extra_headers(self, path: str) -> None:

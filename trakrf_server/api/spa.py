@@ -6,8 +6,10 @@ import os
 
 import tornado.web
 
+from trakrf_server.request_ids import RequestIdMixin
 
-class SpaHandler(tornado.web.StaticFileHandler):
+
+class SpaHandler(RequestIdMixin, tornado.web.StaticFileHandler):
     """Serves a static file when one exists, else the app shell (INT-103).
 
     The app routes by URL hash, so every non-API path the server does not know

@@ -36,6 +36,10 @@ from trakrf_server.services.validation import (
 
 DEFAULT_LIMIT = 50
 
+# The longest text ``q`` searches: a description (ASSET-4, LOC-3). Names,
+# external keys and tag values stop at 255.
+LONGEST_SEARCHED = 1024
+
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 # Filter kinds.
@@ -278,6 +282,11 @@ def text_search(q: str, columns: list[Any], tag_owner: Any) -> peewee.Expression
     PostgreSQL; SQLite's LIKE folds ASCII case only.
     """
     from trakrf_server.models import Tag
+
+    if len(q) > LONGEST_SEARCHED:
+        # Longer than every searched value, so it matches nothing; and SQLite
+        # refuses LIKE patterns over 50,000 bytes with an error.
+        return peewee.SQL("1 = 0")
 
     clause = columns[0].contains(q)
     for column in columns[1:]:

@@ -358,3 +358,21 @@ async def test_control_characters_reported_with_other_problems(caller):
     r = await caller.get("/assets?limit=1&limit=%7F")
     assert fields(r) == [("limit", "invalid_value")]
     assert "control characters" in r.error["fields"][0]["message"]
+
+
+@pytest.mark.gen_test
+async def test_q_longer_than_any_searched_value(caller):
+    # PAGE-10, ERR-5: a q as long as a description still matches it; a longer
+    # one matches nothing (SQLite used to refuse it as a too-long LIKE pattern,
+    # a 500)
+    text = "a" * 1024
+    await caller.asset(external_key="LONG-A", description=text)
+    await caller.location(external_key="LONG-L", description=text)
+    for path in ("/assets", "/locations"):
+        r = await caller.get(f"{path}?q={text}")
+        assert r.status == 200 and r.json()["total_count"] == 1, r
+        r = await caller.get(f"{path}?q={text}a")
+        assert r.status == 200 and r.json()["total_count"] == 0, r
+        r = await caller.get(f"{path}?q={'a' * 60000}")
+        assert r.status == 200, r
+        assert r.json()["data"] == [] and r.json()["total_count"] == 0

@@ -346,3 +346,40 @@ async def test_location_path_id_and_tag_id_names(caller):
     a = await caller.asset()
     r = await caller.delete(f"/assets/{a['id']}/tags/0")
     assert fields(r) == [("tag_id", "too_small")]
+
+
+@pytest.mark.gen_test
+async def test_deeply_nested_metadata(caller):
+    # VAL-2/VAL-3, ERR-5: a body nested past the bound is bad_request (it was a
+    # 500 from a RecursionError at a few hundred levels); up to it, metadata
+    # round-trips (ASSET-2)
+    deep = b'{"name":"deep","metadata":{"x":' + b"[" * 500 + b"]" * 500 + b"}}"
+    r = await caller.post("/assets", body=deep, content_type="application/json")
+    assert r.status == 400, r
+    assert r.error["detail"] == "Request body is not valid JSON"
+
+    metadata: list = []
+    for _ in range(97):  # body object, metadata and x make 100 levels
+        metadata = [metadata]
+    created = await caller.asset(metadata={"x": metadata})
+    r = await caller.get(f"/assets/{created['id']}")
+    assert r.status == 200 and r.json()["data"]["metadata"] == {"x": metadata}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "method,path,field",
+    [
+        ("get", "/assets/%FF", "asset_id"),
+        ("get", "/locations/%C3%28/children", "location_id"),
+        ("delete", "/assets/{id}/tags/%FF", "tag_id"),
+    ],
+)
+async def test_path_id_that_is_not_utf8(caller, method, path, field):
+    # ID-3: not an integer, so invalid_value on the parameter (it was a generic
+    # bad_request "Bad request")
+    asset = await caller.asset(external_key="ONE")
+    r = await getattr(caller, method)(path.format(id=asset["id"]))
+    assert r.status == 400, r
+    assert fields(r) == [(field, "invalid_value")]
+    assert r.error["detail"] == f"{field} must be an integer"

@@ -15,6 +15,7 @@ from trakrf_server import timeutil
 from trakrf_server.api.internal.common import InternalHandler
 from trakrf_server.api.internal.validate import (
     BodyModel,
+    NoControl,
     id_param,
     org_id_param,
     problem,
@@ -45,7 +46,7 @@ def _rfc3339(value: str) -> Any:
 
 
 class MintBody(BodyModel):
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[str, Field(min_length=1, max_length=255), NoControl]
     scopes: Annotated[list[str], Field(min_length=1), AfterValidator(_known_scopes)]
     expires_at: Annotated[str, AfterValidator(_rfc3339)] | None = None
 

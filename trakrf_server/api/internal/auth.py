@@ -11,6 +11,7 @@ from trakrf_server.api.internal.common import InternalHandler, user_json
 from trakrf_server.api.internal.validate import (
     BodyModel,
     Email,
+    NoControl,
     Password,
     problem,
     validate_document,
@@ -31,7 +32,9 @@ class SignupBody(BodyModel):
     email: Email
     password: Password
     org_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=2, max_length=100),
+        NoControl,
     ]
     invitation_token: str | None = None
 

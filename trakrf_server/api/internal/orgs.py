@@ -7,11 +7,13 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from trakrf_server.api.internal.common import InternalHandler, org_json
-from trakrf_server.api.internal.validate import BodyModel
+from trakrf_server.api.internal.validate import BodyModel, NoControl
 from trakrf_server.services import accounts, orgs
 
 OrgName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    NoControl,
 ]
 
 

@@ -39,7 +39,7 @@ from trakrf_server.errors import (
     validation,
 )
 from trakrf_server.models import ROLES
-from trakrf_server.services.validation import path_id
+from trakrf_server.services.validation import has_control, path_id
 
 M = TypeVar("M", bound="BodyModel")
 
@@ -101,7 +101,19 @@ def _check_role(value: str) -> str:
     return value
 
 
+def _check_no_control(value: str) -> str:
+    # VAL-9's free-text rule, for names people type on these endpoints too.
+    if has_control(value):
+        raise problem(
+            "invalid_value", "{field} must not contain control characters (NUL, etc.)"
+        )
+    return value
+
+
 Email = Annotated[str, AfterValidator(_check_email)]
+# Free text (names): no C0 controls other than TAB, LF, CR, and no DEL. Put it
+# after the length constraints so their errors keep the string wording.
+NoControl = AfterValidator(_check_no_control)
 Password = Annotated[
     str, Field(min_length=MIN_PASSWORD_CHARS), AfterValidator(_check_password_bytes)
 ]
