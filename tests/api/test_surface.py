@@ -208,6 +208,7 @@ async def test_uniqueness_race_is_a_conflict_not_a_500(api, seed, monkeypatch):
     assert "UNIQUE" not in r.text
 
 
+@pytest.mark.gen_test
 @pytest.mark.parametrize(
     "method,path,status",
     [
