@@ -24,11 +24,10 @@ from typing import Any
 import peewee
 import tornado.httputil
 import tornado.web
-from tornado.ioloop import IOLoop
 
 from trakrf_server import jsonbody
 from trakrf_server.api.query import parse_query, unknown_parameters
-from trakrf_server.auth import principals, tokens
+from trakrf_server.auth import bearer
 from trakrf_server.auth.principals import Principal, unauthorized
 from trakrf_server.context import AppContext
 from trakrf_server.errors import INTERNAL_DETAIL, ApiError, envelope, validation
@@ -57,10 +56,6 @@ ROLE_FOR_SCOPE = {
     # Saving scans is an operator's job (INT-10, INT-91).
     "scans:write": "operator",
 }
-
-# How often a key's last_used_at is written at most (AUTH-8 is best effort;
-# writing on every request would put the single writer on the hot path).
-LAST_USED_INTERVAL = 5.0
 
 
 def media_type(header: str | None) -> str | None:
@@ -221,49 +216,15 @@ class ApiHandler(tornado.web.RequestHandler):
         scheme, sep, token = header.partition(" ")
         if not sep or scheme.lower() != "bearer":
             raise unauthorized("Invalid authorization header format")
-        try:
-            claims = tokens.decode_token(self.ctx.secret, token.strip())
-        except tokens.TokenError:
-            raise unauthorized(principals.INVALID_TOKEN) from None
-        is_key = isinstance(claims, tokens.ApiKeyClaims)
-        if (self.auth == "session" and is_key) or (self.auth == "key" and not is_key):
-            raise unauthorized(principals.INVALID_TOKEN)
-        principal = await self.db.read(principals.resolve, claims)
-        if principal.is_api_key:
-            self._note_key_use(principal)
-        return principal
-
-    def _note_key_use(self, principal: Principal) -> None:
-        assert principal.key_id is not None
-        seen = self.ctx.key_last_written
-        now = time.monotonic()
-        if now - seen.get(principal.key_id, -LAST_USED_INTERVAL) < LAST_USED_INTERVAL:
-            return
-        seen[principal.key_id] = now
-        from trakrf_server.services.keys import touch_last_used
-
-        self.db.write_soon(touch_last_used, principal.key_id)
+        return await bearer.principal_for(self.ctx, token.strip(), self.auth)
 
     async def _take_token(self, principal: Principal) -> None:
-        limiter = self.ctx.limiter
-        if limiter is None:
+        self._rate = await bearer.take_token(self.ctx, principal)
+        if self._rate is None:
             return
-        assert principal.key_uuid is not None
-        if limiter.remote:
-            # A shared store answers over the network: keep the loop free.
-            self._rate = await IOLoop.current().run_in_executor(
-                None, limiter.take, principal.key_uuid
-            )
-        else:
-            self._rate = limiter.take(principal.key_uuid)
         self.set_default_headers()
         if not self._rate.allowed:
-            wait = self._rate.retry_after
-            raise ApiError(
-                "rate_limited",
-                f"Retry after {wait} seconds",
-                headers={"Retry-After": str(wait)},
-            )
+            raise bearer.rate_limited(self._rate)
 
     def _content_type(self) -> str | None:
         return self.request.headers.get("Content-Type")
@@ -282,8 +243,7 @@ class ApiHandler(tornado.web.RequestHandler):
         if scope is None or principal is None:
             return
         if principal.is_api_key:
-            if scope not in principal.scopes:
-                raise ApiError("forbidden", f"Missing required scope: {scope}")
+            bearer.require_scope(principal, scope)
             return
         # Sessions skip scope checks (SCOPE-7); the role stands in (INT-11).
         role = ROLE_FOR_SCOPE.get(scope)
