@@ -48,6 +48,7 @@ async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
 
     from trakrf_server.app import make_app, make_context
+    from trakrf_server.mqtt import start_subscriber
 
     ctx = make_context(config)
     app = make_app(ctx)
@@ -60,6 +61,7 @@ async def _serve(config: Config, ready: Any = None) -> None:
         config.server.port,
         config.data_path,
     )
+    subscriber = start_subscriber(ctx)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -67,6 +69,8 @@ async def _serve(config: Config, ready: Any = None) -> None:
     await stop.wait()
     log.info("shutting down")
     server.stop()
+    if subscriber is not None:
+        await subscriber.stop()
     await server.close_all_connections()
     ctx.db.close()
 

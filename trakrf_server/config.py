@@ -71,6 +71,17 @@ class CorsConfig:
 
 
 @dataclass(frozen=True)
+class MqttConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str = ""
+    password: str = ""
+    topic_prefix: str = "trakrf"
+    client_id: str = "trakrf-server"
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -78,6 +89,7 @@ class Config:
     rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     cors: CorsConfig = field(default_factory=CorsConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
 
     @property
     def data_path(self) -> Path:
