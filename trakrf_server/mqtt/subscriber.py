@@ -58,6 +58,7 @@ class MqttSubscriber:
             client.username_pw_set(
                 self.settings.username, self.settings.password or None
             )
+        # TODO: offer TLS to the broker (tls_set) for brokers off this host.
         client.reconnect_delay_set(*RECONNECT_DELAY)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
