@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -69,6 +70,13 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
+def data_version(connection: Any) -> int:
+    """SQLite's ``PRAGMA data_version`` on ``connection``: it changes whenever
+    another connection (of any process) commits, never for the connection's
+    own commits. Values of different connections are not comparable."""
+    return connection.execute("PRAGMA data_version").fetchone()[0]
+
+
 class Database:
     """Owns the connection setup and the threads that run queries.
 
@@ -88,6 +96,7 @@ class Database:
             max_workers=1, thread_name_prefix="trakrf-write"
         )
         self._lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
 
     def open(self, migrate: bool = True) -> None:
         """Bind the models to this database and apply pending migrations."""
@@ -103,6 +112,9 @@ class Database:
     def close(self) -> None:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if not self.db.is_closed():
             self.db.close()
 
@@ -142,6 +154,26 @@ class Database:
     def run_sync_write(self, fn: Callable[..., T], *args: Any) -> T:
         """For command-line use outside an event loop."""
         return self._writer.submit(self._run_write, fn, args).result()
+
+    def commit_counter(self) -> int | None:
+        """A number that changes whenever anything commits to the database,
+        this process's writer included; None on PostgreSQL, which has none.
+
+        Read on a connection of its own that never writes, so every commit
+        counts. Called on the event loop: in WAL mode the pragma reads the
+        shared-memory index, no table page, and never waits for the writer.
+        """
+        if not isinstance(self.db, peewee.SqliteDatabase):
+            return None
+        if self.db.database == ":memory:":
+            return None
+        if self._watch is None:
+            # Only the event loop thread uses it; sqlite3 merely checks that
+            # the creating thread is the using one.
+            self._watch = sqlite3.connect(
+                self.db.database, isolation_level=None, check_same_thread=False
+            )
+        return data_version(self._watch)
 
     def ping(self) -> bool:
         try:

@@ -28,7 +28,8 @@ async def principal_for(ctx: AppContext, token: str, accept: str) -> Principal:
 
     ``accept`` is "session", "key" or "any": a token of the other kind is
     answered like an invalid one. Runs the record lookup on a reader thread
-    (revoked, expired, deleted organization).
+    (revoked, expired, deleted organization); an API key's record may come
+    from ``auth/keycache.py`` instead. Call on the event loop.
     """
     try:
         claims = tokens.decode_token(ctx.secret, token)
@@ -37,10 +38,24 @@ async def principal_for(ctx: AppContext, token: str, accept: str) -> Principal:
     is_key = isinstance(claims, tokens.ApiKeyClaims)
     if (accept == "session" and is_key) or (accept == "key" and not is_key):
         raise unauthorized(principals.INVALID_TOKEN)
-    principal = await ctx.db.read(principals.resolve, claims)
-    if principal.is_api_key:
-        note_key_use(ctx, principal)
+    if not is_key:
+        return await ctx.db.read(principals.resolve, claims)
+
+    principal = principals.key_principal(await _key_record(ctx, claims.key_uuid))
+    note_key_use(ctx, principal)
     return principal
+
+
+async def _key_record(ctx: AppContext, jti: str) -> principals.KeyRecord | None:
+    """The key's stored record, from memory while nothing has committed since
+    it was read (auth/keycache.py)."""
+    cache = ctx.key_cache
+    record = cache.get(jti)
+    if record is None:
+        version = cache.version()
+        record = await ctx.db.read(principals.key_record, jti)
+        cache.put(jti, version, record)
+    return record
 
 
 def note_key_use(ctx: AppContext, principal: Principal) -> None:

@@ -1,12 +1,15 @@
 """Who is calling: a verified token turned into a ``Principal`` (AUTH-5…7).
 
 ``resolve`` runs on a reader thread: it looks up the API-key record or the
-session user's membership in one or two queries.
+session user's membership in one or two queries. API-key records may also
+come from ``auth/keycache.py``; ``key_principal`` applies the rules to a
+record wherever it came from.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from trakrf_server import timeutil
 from trakrf_server.auth.tokens import ApiKeyClaims, SessionClaims
@@ -54,31 +57,71 @@ class Principal:
 def resolve(claims: SessionClaims | ApiKeyClaims) -> Principal:
     """Load what the token names; raise the AUTH-2 401s."""
     if isinstance(claims, ApiKeyClaims):
-        return _resolve_key(claims)
+        return key_principal(key_record(claims.key_uuid))
     return _resolve_session(claims)
 
 
-def _resolve_key(claims: ApiKeyClaims) -> Principal:
+@dataclass(frozen=True)
+class KeyRecord:
+    """What authenticating with one API key depends on, as stored."""
+
+    id: int
+    jti: str
+    org_id: int
+    org_live: bool
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    scopes: tuple[str, ...]
+
+
+def key_record(jti: str) -> KeyRecord | None:
+    """The stored record of the key ``jti`` with its org's liveness, or None."""
     row = (
-        ApiKey.select(ApiKey, Organization.deleted_at.alias("org_deleted_at"))
+        ApiKey.select(
+            ApiKey.id,
+            ApiKey.org,
+            ApiKey.revoked_at,
+            ApiKey.expires_at,
+            ApiKey.scopes,
+            Organization.deleted_at,
+        )
         .join(Organization)
-        .where(ApiKey.jti == claims.key_uuid)
-        .objects()
+        .where(ApiKey.jti == jti)
+        .tuples()
         .first()
     )
     if row is None:
+        return None
+    key_id, org_id, revoked_at, expires_at, scopes, org_deleted_at = row
+    return KeyRecord(
+        id=key_id,
+        jti=jti,
+        org_id=org_id,
+        org_live=org_deleted_at is None,
+        revoked_at=revoked_at,
+        expires_at=expires_at,
+        scopes=tuple(scopes or ()),
+    )
+
+
+def key_principal(record: KeyRecord | None) -> Principal:
+    """The caller a key record stands for, or the AUTH-2 401 it earns now.
+
+    Checked on every request, also for a remembered record: expiry depends
+    on the clock, not only on the stored row.
+    """
+    if record is None:
         raise unauthorized(INVALID_TOKEN)
-    if row.revoked_at is not None:
+    if record.revoked_at is not None:
         raise unauthorized("API key has been revoked")
-    if row.expires_at is not None and row.expires_at <= timeutil.now():
+    if record.expires_at is not None and record.expires_at <= timeutil.now():
         raise unauthorized("API key has expired")
-    org_live = row.org_deleted_at is None
     return Principal(
         kind="api_key",
-        org_id=row.org_id if org_live else None,
-        key_id=row.id,
-        key_uuid=row.jti,
-        scopes=tuple(row.scopes or ()),
+        org_id=record.org_id if record.org_live else None,
+        key_id=record.id,
+        key_uuid=record.jti,
+        scopes=record.scopes,
     )
 
 

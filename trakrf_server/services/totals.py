@@ -28,7 +28,7 @@ from typing import Any
 
 import peewee
 
-from trakrf_server.db import is_sqlite
+from trakrf_server.db import data_version, is_sqlite
 from trakrf_server.services import validity
 from trakrf_server.timeutil import to_micros
 
@@ -71,7 +71,7 @@ def _remembered(database: peewee.Database) -> tuple[dict, int] | None:
     if getattr(_local, "conn", None) is not conn:
         # Holding the connection keeps its id from being reused by another.
         _local.conn, _local.entries = conn, {}
-    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    version = data_version(conn)
     return _local.entries, version
 
 

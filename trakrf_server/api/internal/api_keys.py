@@ -117,6 +117,7 @@ class ApiKeyHandler(KeyGateMixin):
         org_id = await self.key_gate(raw_id)
         key_id = id_param("key_id", raw_key)
         await self.db.write(keys.revoke_key, org_id, key_id)
+        self.ctx.key_cache.clear()
         self.send_no_content()
 
 
@@ -130,6 +131,7 @@ class ApiKeyByJtiHandler(KeyGateMixin):
         except ValueError:
             raise bad_request("Invalid jti") from None
         await self.db.write(keys.revoke_key, org_id, None, jti)
+        self.ctx.key_cache.clear()
         self.send_no_content()
 
 

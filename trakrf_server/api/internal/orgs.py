@@ -62,4 +62,5 @@ class OrgHandler(InternalHandler):
         org_id = await self.gate(raw_id, "admin")
         body = self.body(DeleteOrgBody)
         await self.db.write(orgs.delete_org, org_id, body.confirm_name)
+        self.ctx.key_cache.clear()
         self.send_message("Organization deleted")
