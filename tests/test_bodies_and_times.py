@@ -6,7 +6,13 @@ import pytest
 
 from trakrf_server import jsonbody
 from trakrf_server.errors import ApiError
-from trakrf_server.timeutil import format_ts, from_micros, parse_rfc3339, to_micros
+from trakrf_server.timeutil import (
+    format_micros,
+    format_ts,
+    from_micros,
+    parse_rfc3339,
+    to_micros,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +61,24 @@ def test_format_is_fixed_milliseconds_truncated():
     value = datetime(2026, 4, 24, 15, 30, 0, 999999, tzinfo=UTC)
     assert format_ts(value) == "2026-04-24T15:30:00.999Z"
     assert format_ts(None) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-04-24T15:30:00.999999Z",
+        "1970-01-01T00:00:00Z",
+        "1969-12-31T23:59:59.999500Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2024-02-29T12:00:00.000999Z",
+    ],
+)
+def test_stored_values_format_like_instants(text):
+    # DATE-1 on list pages, which format stored microseconds directly.
+    instant = parse_rfc3339(text)
+    assert format_micros(to_micros(instant)) == format_ts(instant)
+    assert format_micros(None) is None
 
 
 @pytest.mark.parametrize(

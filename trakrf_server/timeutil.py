@@ -7,6 +7,7 @@ truncated, and a ``Z`` (CONTRACT DATE-1); inbound values follow DATE-2.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,6 +42,19 @@ def format_ts(value: datetime | None) -> str | None:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
         f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}."
         f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+def format_micros(value: int | None) -> str | None:
+    """``format_ts`` of a stored value (microseconds since the epoch), without
+    building a datetime: list pages format several per row."""
+    if value is None:
+        return None
+    seconds, micros = divmod(value, 1_000_000)
+    t = time.gmtime(seconds)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{micros // 1000:03d}Z"
     )
 
 

@@ -24,7 +24,11 @@ from trakrf_server.services import (
     validity,
 )
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
-from trakrf_server.services.views import asset_select, asset_views, get_asset_view
+from trakrf_server.services.views import (
+    asset_page_select,
+    asset_page_views,
+    get_asset_view,
+)
 
 NOT_FOUND = "Asset not found"
 KEY_PREFIX = "ASSET"
@@ -81,13 +85,13 @@ def list_assets(org_id: int, query: ListQuery) -> tuple[list[dict[str, Any]], in
 
     total = totals.effective_total(Asset, where, now)
     page = (
-        asset_select()
+        asset_page_select()
         .where(where & validity.effective(Asset, now))
         .order_by(*listing.order_by(query, SORT_COLUMNS, Asset.id))
         .limit(query.limit)
         .offset(query.offset)
     )
-    return asset_views(page), total
+    return asset_page_views(page), total
 
 
 def get_asset(org_id: int, asset_id: int) -> dict[str, Any]:
