@@ -191,7 +191,11 @@ class Asset(BaseModel):
     initial_location = peewee.ForeignKeyField(Location, null=True, backref="+")
     # Derived, kept current by every scan event (ASSET-3), so "where is it now"
     # never scans the event table.
-    location = peewee.ForeignKeyField(Location, null=True, backref="assets")
+    # No index of its own: (location, deleted_at) below serves every lookup,
+    # and each scan event that moves the asset would update both.
+    location = peewee.ForeignKeyField(
+        Location, null=True, backref="assets", index=False
+    )
     last_seen_at = TimestampField(null=True)
     last_event_id = peewee.BigIntegerField(null=True)
 
@@ -240,7 +244,9 @@ class ScanEvent(BaseModel):
     """One observation: asset A was at location L at time T. Never updated."""
 
     org = peewee.ForeignKeyField(Organization, on_delete="CASCADE")
-    asset = peewee.ForeignKeyField(Asset, backref="+")
+    # No index of its own: (asset, observed_at, id) below serves every lookup
+    # by asset, and each insert would update both at a random place.
+    asset = peewee.ForeignKeyField(Asset, backref="+", index=False)
     location = peewee.ForeignKeyField(Location, null=True, backref="+")
     observed_at = TimestampField()
     recorded_at = TimestampField()
