@@ -157,7 +157,8 @@ class Database:
 
     def commit_counter(self) -> int | None:
         """A number that changes whenever anything commits to the database,
-        this process's writer included; None on PostgreSQL, which has none.
+        this process's writer included; None on PostgreSQL, which has none,
+        and when SQLite cannot answer at once.
 
         Read on a connection of its own that never writes, so every commit
         counts. Called on the event loop: in WAL mode the pragma reads the
@@ -170,10 +171,18 @@ class Database:
         if self._watch is None:
             # Only the event loop thread uses it; sqlite3 merely checks that
             # the creating thread is the using one.
+            # A short busy timeout: the loop must never wait on a lock (e.g.
+            # during WAL recovery); without an answer nothing is remembered.
             self._watch = sqlite3.connect(
-                self.db.database, isolation_level=None, check_same_thread=False
+                self.db.database,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=0.05,
             )
-        return data_version(self._watch)
+        try:
+            return data_version(self._watch)
+        except sqlite3.Error:
+            return None
 
     def ping(self) -> bool:
         try:
