@@ -7,10 +7,10 @@ truncated, and a ``Z`` (CONTRACT DATE-1); inbound values follow DATE-2.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 # DATE-2: upper-case T and Z, 1-9 fractional digits, Z or +-HH:MM offset.
 _RFC3339 = re.compile(
@@ -47,15 +47,12 @@ def format_ts(value: datetime | None) -> str | None:
 
 def format_micros(value: int | None) -> str | None:
     """``format_ts`` of a stored value (microseconds since the epoch), without
-    building a datetime: list pages format several per row."""
+    an aware datetime and its conversion: list pages format several per row."""
     if value is None:
         return None
     seconds, micros = divmod(value, 1_000_000)
-    t = time.gmtime(seconds)
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{micros // 1000:03d}Z"
-    )
+    whole = (_NAIVE_EPOCH + timedelta(seconds=seconds)).isoformat()
+    return f"{whole}.{micros // 1000:03d}Z"
 
 
 def parse_rfc3339(text: str) -> datetime | None:
