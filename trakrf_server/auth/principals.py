@@ -125,6 +125,20 @@ def key_principal(record: KeyRecord | None) -> Principal:
     )
 
 
+def member_role(user_id: int, org_id: int) -> str | None:
+    """The user's membership role in a live org, or None."""
+    return (
+        Membership.select(Membership.role)
+        .join(Organization)
+        .where(
+            (Membership.user == user_id)
+            & (Membership.org == org_id)
+            & Organization.deleted_at.is_null()
+        )
+        .scalar()
+    )
+
+
 def _resolve_session(claims: SessionClaims) -> Principal:
     user = User.get_or_none((User.id == claims.user_id) & User.deleted_at.is_null())
     if user is None:
@@ -132,16 +146,7 @@ def _resolve_session(claims: SessionClaims) -> Principal:
     org_id = claims.current_org_id
     role = None
     if org_id is not None:
-        role = (
-            Membership.select(Membership.role)
-            .join(Organization)
-            .where(
-                (Membership.user == user.id)
-                & (Membership.org == org_id)
-                & Organization.deleted_at.is_null()
-            )
-            .scalar()
-        )
+        role = member_role(user.id, org_id)
         org_live = role is not None or (
             user.is_superadmin
             and Organization.select()

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from trakrf_server import timeutil
-from trakrf_server.auth.principals import unauthorized
+from trakrf_server.auth.principals import member_role, unauthorized
 from trakrf_server.errors import conflict, forbidden
 from trakrf_server.models import ROLES, Membership, Organization, User
 
@@ -133,16 +133,7 @@ def live_org(org_id: int | None) -> Organization | None:
 
 def role_in(user: User, org_id: int) -> str | None:
     """The user's role in a live org; superadmins count as admin (INT-12)."""
-    role = (
-        Membership.select(Membership.role)
-        .join(Organization)
-        .where(
-            (Membership.user == user.id)
-            & (Membership.org == org_id)
-            & Organization.deleted_at.is_null()
-        )
-        .scalar()
-    )
+    role = member_role(user.id, org_id)
     if role is None and user.is_superadmin and live_org(org_id) is not None:
         return "admin"
     return role
