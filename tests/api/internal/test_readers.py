@@ -328,6 +328,18 @@ async def test_push_validation(api, world):
 
 
 @pytest.mark.gen_test
+async def test_push_seen_at_is_matched_in_full(api, world):
+    # DATE-2: nothing may follow the offset, not even a newline
+    reader = await register(api, world)
+    for bad in ("2026-04-01T00:00:00Z\n", "\u0662\u0660\u0662\u0666-04-01T00:00:00Z"):
+        r = await push(api, world, reader, "a", [read("E200AA", bad)])
+        assert [(f["field"], f["code"]) for f in r.error["fields"]] == [
+            ("reads[0].seen_at", "invalid_value")
+        ]
+    assert events(world) == []
+
+
+@pytest.mark.gen_test
 async def test_push_auth(api, world, seed):
     # scans:write key only; other orgs' readers are not found
     reader = await register(api, world)
