@@ -58,3 +58,27 @@ def test_import_reads_header_checked(tmp_path):
     )
     assert done.returncode == 2
     assert "missing column(s): location_external_key" in done.stderr
+
+
+def test_import_reads_refuses_a_file_that_is_not_utf8(seed, ctx, tmp_path):
+    # docs/reader-ingest.md (backfill): the file is checked before anything is
+    # recorded; a bad file is an error message, never a traceback
+    reads = tmp_path / "reads.csv"
+    reads.write_bytes(
+        b"seen_at,location_external_key,asset_external_key\n"
+        b"2026-04-01T00:00:00Z,DOCK,PUMP\n"
+        b"2026-04-02T00:00:00Z,DOCK,PUMP\xff\n"
+    )
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(seed.tenant().org_id),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "not UTF-8 text" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert seed.write(lambda: ScanEvent.select().count()) == 0

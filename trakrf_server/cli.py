@@ -223,7 +223,16 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
+        try:
+            # this first pass also finds bytes that are not UTF-8 before any
+            # row is recorded
+            total = max(sum(1 for _ in handle) - 1, 0)
+        except UnicodeDecodeError as exc:
+            print(
+                f"error: {args.file}: not UTF-8 text (byte {exc.start})",
+                file=sys.stderr,
+            )
+            return 2
         handle.seek(0)
         reader = csv.DictReader(handle)
         try:
