@@ -107,6 +107,11 @@ def test_parse_valid(text, expected):
         "2026-04-24t15:30:00z",
         "2026-04-24T15:30:00.Z",
         "2026-04-24T15:30:00.1234567890Z",
+        # ASCII digits only, nothing after the offset (not even a newline)
+        "2026-04-24T15:30:00Z\n",
+        "2026-04-24T15:30:00+05:00\n",
+        "\u0662\u0660\u0662\u0666-04-24T15:30:00Z",
+        "2026-04-24T15:30:00.\uff11Z",
     ],
 )
 def test_parse_invalid(text):

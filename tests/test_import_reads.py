@@ -58,3 +58,69 @@ def test_import_reads_header_checked(tmp_path):
     )
     assert done.returncode == 2
     assert "missing column(s): location_external_key" in done.stderr
+
+
+def test_import_reads_refuses_a_file_that_is_not_utf8(seed, ctx, tmp_path):
+    # docs/reader-ingest.md (backfill): the file is checked before anything is
+    # recorded; a bad file is an error message, never a traceback
+    reads = tmp_path / "reads.csv"
+    reads.write_bytes(
+        b"seen_at,location_external_key,asset_external_key\n"
+        b"2026-04-01T00:00:00Z,DOCK,PUMP\n"
+        b"2026-04-02T00:00:00Z,DOCK,PUMP\xff\n"
+    )
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(seed.tenant().org_id),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "not UTF-8 text" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert seed.write(lambda: ScanEvent.select().count()) == 0
+
+
+def test_import_reads_twice_records_each_event_once(seed, ctx, tmp_path):
+    # SCAN-2 events are immutable, so a repeat would stay in the history for
+    # good: as for pushed reads (docs/reader-ingest.md, duplicates), a row
+    # repeating a recorded event or an earlier row is counted, not recorded
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    f.location(org, "DOCK")
+    pump = f.asset(org, "PUMP")
+    f.tag(org, "E200AA", asset=pump)
+    reads = tmp_path / "reads.csv"
+    reads.write_text(
+        "seen_at,location_external_key,asset_external_key,epc\n"
+        "2026-04-01T00:00:00Z,DOCK,PUMP,\n"
+        "2026-04-01T05:00:00+05:00,DOCK,,000E200AA\n"
+        "2026-04-02T00:00:00Z,DOCK,PUMP,\n"
+        "2026-04-03T00:00:00Z,NOWHERE,PUMP,\n"
+    )
+
+    def run():
+        return run_cli(
+            "import-reads",
+            str(reads),
+            "--org",
+            str(org),
+            "--batch-size",
+            "2",
+            "--data-dir",
+            str(ctx.config.data_path),
+            env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+        )
+
+    done = run()
+    assert done.returncode == 1, done.stderr
+    assert "recorded 2 event(s), skipped 1 row(s), 1 duplicate(s)" in done.stdout
+    # the skipped row fixed, the same file again: only that row is new
+    reads.write_text(reads.read_text().replace("NOWHERE", "DOCK"))
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert "recorded 1 event(s), skipped 0 row(s), 3 duplicate(s)" in done.stdout
+    assert seed.write(lambda: ScanEvent.select().count()) == 3

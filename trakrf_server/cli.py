@@ -223,7 +223,16 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
+        try:
+            # this first pass also finds bytes that are not UTF-8 before any
+            # row is recorded
+            total = max(sum(1 for _ in handle) - 1, 0)
+        except UnicodeDecodeError as exc:
+            print(
+                f"error: {args.file}: not UTF-8 text (byte {exc.start})",
+                file=sys.stderr,
+            )
+            return 2
         handle.seek(0)
         reader = csv.DictReader(handle)
         try:
@@ -251,7 +260,7 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
             if org_id is None:
                 print(f"error: organization {args.org!r} not found", file=sys.stderr)
                 return 1
-            recorded, problems = _import_batches(
+            recorded, duplicates, problems = _import_batches(
                 db, org_id, reader, args.batch_size, tqdm(total=total, unit="read")
             )
         finally:
@@ -261,20 +270,24 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
         print(f"line {line}: {message}", file=sys.stderr)
     if len(problems) > 20:
         print(f"… and {len(problems) - 20} more", file=sys.stderr)
-    print(f"recorded {recorded} event(s), skipped {len(problems)} row(s)")
+    print(
+        f"recorded {recorded} event(s), skipped {len(problems)} row(s), "
+        f"{duplicates} duplicate(s)"
+    )
     return 1 if problems else 0
 
 
-def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, list]:
+def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, int, list]:
     """Feed the rows to the writer, one transaction per ``size`` rows."""
     from trakrf_server.services import backfill
 
-    recorded, problems, batch = 0, [], []
+    recorded, duplicates, problems, batch = 0, 0, [], []
 
     def flush() -> None:
-        nonlocal recorded
+        nonlocal recorded, duplicates
         result = db.run_sync_write(backfill.record_rows, org_id, batch)
         recorded += result.recorded
+        duplicates += result.duplicates
         problems.extend(result.problems)
         bar.update(len(batch))
         batch.clear()
@@ -286,7 +299,7 @@ def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, list]
                 flush()
         if batch:
             flush()
-    return recorded, problems
+    return recorded, duplicates, problems
 
 
 # --- parser -----------------------------------------------------------------------

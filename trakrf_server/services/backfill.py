@@ -10,13 +10,16 @@ Columns (header row required, any order):
 
 ``record_rows`` runs on the writer: one transaction per batch of rows.
 Backfilled reads older than an asset's latest event never move the asset
-(``services.scans``).
+(``services.scans``). A row that repeats a recorded event (same asset,
+location and instant) or an earlier row is counted as a duplicate, not
+recorded again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from trakrf_server import timeutil
 from trakrf_server.models import Asset, Location
@@ -36,6 +39,8 @@ class BackfillError(Exception):
 @dataclass
 class BatchResult:
     recorded: int = 0
+    # rows that repeat an event already recorded, or an earlier row
+    duplicates: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -56,7 +61,8 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
     )
     tags = _tag_assets(org_id, rows)
 
-    observations = []
+    observations: list[scans.Observation] = []
+    events: set[tuple[int, int, datetime]] = set()
     for line, row in rows:
         seen_at = timeutil.parse_rfc3339((row.get("seen_at") or "").strip())
         location = locations.get((row.get(LOCATION_COLUMN) or "").strip())
@@ -72,9 +78,21 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
             result.problems.append((line, "location not found"))
         elif asset is None:
             result.problems.append((line, "asset or tag not found"))
+        elif (asset, location, seen_at) in events:
+            result.duplicates += 1
         else:
+            events.add((asset, location, seen_at))
             observations.append(scans.Observation(asset, location, seen_at))
-    result.recorded = scans.record_events(org_id, observations, SOURCE)
+    # as for a reader's reads: one event per asset, location and instant, so
+    # importing a file again (say after fixing skipped rows) adds nothing twice
+    already = scans.already_recorded(observations)
+    fresh = [
+        o
+        for o in observations
+        if (o.asset_id, o.location_id, o.observed_at) not in already
+    ]
+    result.duplicates += len(observations) - len(fresh)
+    result.recorded = scans.record_events(org_id, fresh, SOURCE)
     return result
 
 

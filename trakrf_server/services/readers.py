@@ -26,7 +26,6 @@ from trakrf_server.models import (
     Location,
     Reader,
     ReaderAntenna,
-    ScanEvent,
     Tag,
     UnknownTag,
 )
@@ -296,7 +295,7 @@ def ingest(
         keys.add(event)
         observations.append(scans.Observation(*event))
 
-    already = _recorded(observations)
+    already = scans.already_recorded(observations)
     fresh = [
         o
         for o in observations
@@ -351,30 +350,6 @@ def _asset_tags(org_id: int, reads: Sequence[Read]) -> dict[tuple[str, str], int
             target = asset_id if asset_id is not None else "location"
             found.setdefault((tag_type, key), target)
     return found
-
-
-def _recorded(
-    observations: Sequence[scans.Observation],
-) -> set[tuple[int, int | None, datetime]]:
-    """Which of these (asset, location, instant) triples already exist."""
-    if not observations:
-        return set()
-    assets = sorted({o.asset_id for o in observations})
-    first = min(o.observed_at for o in observations)
-    last = max(o.observed_at for o in observations)
-    rows = (
-        ScanEvent.select(ScanEvent.asset, ScanEvent.location, ScanEvent.observed_at)
-        .where(
-            ScanEvent.asset.in_(assets)
-            & (ScanEvent.observed_at >= first)
-            & (ScanEvent.observed_at <= last)
-        )
-        .tuples()
-    )
-    return {
-        (a, loc, timeutil.from_micros(t) if isinstance(t, int) else t)
-        for a, loc, t in rows
-    }
 
 
 def _note(unknown: dict, key: tuple[str, str], read: Read) -> None:

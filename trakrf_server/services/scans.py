@@ -75,6 +75,36 @@ def record_events(
     return len(observations)
 
 
+def already_recorded(
+    observations: Sequence[Observation],
+) -> set[tuple[int, int | None, datetime]]:
+    """Which of these (asset, location, instant) triples are recorded events.
+
+    Ingest paths drop those, so a read sent or imported twice is one event.
+    """
+    if not observations:
+        return set()
+    first = min(o.observed_at for o in observations)
+    last = max(o.observed_at for o in observations)
+    assets = sorted({o.asset_id for o in observations})
+    found: set[tuple[int, int | None, datetime]] = set()
+    for start in range(0, len(assets), REFRESH_CHUNK):
+        rows = (
+            ScanEvent.select(ScanEvent.asset, ScanEvent.location, ScanEvent.observed_at)
+            .where(
+                ScanEvent.asset.in_(assets[start : start + REFRESH_CHUNK])
+                & (ScanEvent.observed_at >= first)
+                & (ScanEvent.observed_at <= last)
+            )
+            .tuples()
+        )
+        found.update(
+            (a, loc, timeutil.from_micros(t) if isinstance(t, int) else t)
+            for a, loc, t in rows
+        )
+    return found
+
+
 _COLUMNS = ("org_id", "asset_id", "location_id", "observed_at", "recorded_at", "source")
 
 

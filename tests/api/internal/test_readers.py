@@ -328,6 +328,77 @@ async def test_push_validation(api, world):
 
 
 @pytest.mark.gen_test
+async def test_push_tag_type_is_a_known_string(api, world):
+    # TAG-2: absent or null means rfid; "" is a bad value, other JSON types
+    # are wrong-type (VAL-2); nothing of the rejected batches is recorded
+    reader = await register(api, world)
+    url = f"{READERS}/{reader}/reads"
+    at = "2026-04-01T00:00:00Z"
+    r = await api.post(
+        url,
+        {"batch_id": "a", "reads": [read("E200AA", at, tag_type="")]},
+        token=world["key"],
+    )
+    assert [(f["field"], f["code"]) for f in r.error["fields"]] == [
+        ("reads[0].tag_type", "invalid_value")
+    ]
+    for wrong in (False, 0, [], {}):
+        r = await api.post(
+            url,
+            {"batch_id": "a", "reads": [read("E200AA", at, tag_type=wrong)]},
+            token=world["key"],
+        )
+        assert r.error["type"] == "bad_request", wrong
+        assert r.error["detail"] == (
+            'Body field "reads[0].tag_type" could not be decoded as the expected type'
+        )
+    assert events(world) == []
+    r = await push(api, world, reader, "b", [read("E200AA", at, tag_type=None)])
+    assert r.json()["data"]["recorded"] == 1
+
+
+@pytest.mark.gen_test
+async def test_push_seen_at_is_matched_in_full(api, world):
+    # DATE-2: nothing may follow the offset, not even a newline
+    reader = await register(api, world)
+    for bad in ("2026-04-01T00:00:00Z\n", "\u0662\u0660\u0662\u0666-04-01T00:00:00Z"):
+        r = await push(api, world, reader, "a", [read("E200AA", bad)])
+        assert [(f["field"], f["code"]) for f in r.error["fields"]] == [
+            ("reads[0].seen_at", "invalid_value")
+        ]
+    assert events(world) == []
+
+
+@pytest.mark.gen_test
+async def test_map_location_id_range(api, world):
+    # ID-5: body ids below 1 are too_small, above 2147483647 too_large, before
+    # the location is looked up; VAL-3: beyond 64 bits is wrong-type (not a 500)
+    reader = await register(api, world)
+    url = f"{READERS}/{reader}/antennas/3"
+    expected = {
+        0: ("too_small", {"min": 1}),
+        -5: ("too_small", {"min": 1}),
+        2147483648: ("too_large", {"max": 2147483647}),
+        2**63 - 1: ("too_large", {"max": 2147483647}),
+    }
+    for value, (code, params) in expected.items():
+        r = await api.put(url, {"location_id": value}, token=world["admin"])
+        assert r.status == 400, (value, r)
+        assert [(f["field"], f["code"], f["params"]) for f in r.error["fields"]] == [
+            ("location_id", code, params)
+        ]
+    for value in (2**63, -(2**63) - 1, 2**70):
+        r = await api.put(url, {"location_id": value}, token=world["admin"])
+        assert r.error["detail"] == (
+            'Body field "location_id" could not be decoded as the expected type'
+        )
+    r = await push(
+        api, world, reader, "a", [read("E200AA", "2026-04-01T00:00:00Z", antenna=2**64)]
+    )
+    assert r.error["type"] == "bad_request"
+
+
+@pytest.mark.gen_test
 async def test_push_auth(api, world, seed):
     # scans:write key only; other orgs' readers are not found
     reader = await register(api, world)

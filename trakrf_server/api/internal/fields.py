@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from trakrf_server.errors import FieldError
-from trakrf_server.services.validation import control_message, has_control, wrong_type
+from trakrf_server.services.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    control_message,
+    has_control,
+    wrong_type,
+)
 
 
 def text(
@@ -57,7 +63,10 @@ def required(body: dict[str, Any], key: str, problems: list[FieldError]) -> Any:
 
 
 def integer(value: Any, key: str) -> int:
-    """A JSON integer (``true`` and ``1.0`` are wrong-type, VAL-3)."""
+    """A JSON integer in the signed 64-bit range (``true``, ``1.0`` and
+    ``2**63`` are wrong-type, VAL-3)."""
     if isinstance(value, bool) or not isinstance(value, int):
+        raise wrong_type(key)
+    if not INT64_MIN <= value <= INT64_MAX:
         raise wrong_type(key)
     return value

@@ -14,7 +14,12 @@ from trakrf_server.api.base import ApiHandler
 from trakrf_server.api.internal import fields
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.services import listing, readers
-from trakrf_server.services.validation import SENTINELS, TAG_TYPES, path_id
+from trakrf_server.services.validation import (
+    SENTINELS,
+    TAG_TYPES,
+    body_id_errors,
+    path_id,
+)
 
 MAX_READS = 1000
 MAX_ANTENNA = 65535
@@ -118,6 +123,7 @@ class AntennaHandler(_ManageHandler):
         problems: list[FieldError] = []
         if location_id is not None:
             fields.integer(location_id, "location_id")
+            problems += body_id_errors("location_id", location_id)
         else:
             location_key = fields.text(location_key, "location_external_key", problems)
         if problems:
@@ -255,8 +261,10 @@ def _read(item: dict[str, Any], at: str, problems: list[FieldError]):
         name = f"{at}.epc" if epc is not None else f"{at}.value"
         value = fields.text(epc if epc is not None else value, name, problems)
 
-    tag_type = item.get("tag_type") or "rfid"
-    if not isinstance(tag_type, str):
+    tag_type = item.get("tag_type")
+    if tag_type is None:
+        tag_type = "rfid"
+    elif not isinstance(tag_type, str):
         raise fields.wrong_type(f"{at}.tag_type")
     if tag_type not in TAG_TYPES:
         problems.append(
