@@ -27,6 +27,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# How far ahead of this server's clock a read's own time may be. An asset
+# follows its latest read, so one read stamped years ahead by a reader with a
+# wrong clock would pin the asset there for good; a few minutes of drift
+# between a reader and this server are normal.
+MAX_AHEAD = timedelta(minutes=5)
+
+
+def too_far_ahead(value: datetime) -> bool:
+    """True when ``value`` lies more than ``MAX_AHEAD`` after now."""
+    return value > now() + MAX_AHEAD
+
+
 def to_micros(value: datetime) -> int:
     delta = value - EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -74,6 +74,8 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
             )
         if seen_at is None:
             result.problems.append((line, "seen_at is not an RFC 3339 timestamp"))
+        elif timeutil.too_far_ahead(seen_at):
+            result.problems.append((line, "seen_at is ahead of the server's clock"))
         elif location is None:
             result.problems.append((line, "location not found"))
         elif asset is None:

@@ -1,8 +1,11 @@
 """Fixed-reader ingest (SCAN-3): readers, antennas, pushed batches, unknown tags."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.factories import Factory, member_session
+from trakrf_server import timeutil
 from trakrf_server.models import Asset, ScanEvent
 
 READERS = "/api/v1/readers"
@@ -367,6 +370,37 @@ async def test_push_seen_at_is_matched_in_full(api, world):
             ("reads[0].seen_at", "invalid_value")
         ]
     assert events(world) == []
+
+
+@pytest.mark.gen_test
+async def test_push_refuses_reads_from_the_future(api, world):
+    # a read far ahead of the server's clock would pin its asset there for good
+    # (ASSET-3 follows the latest read): refused; a few minutes of drift pass
+    reader = await register(api, world)
+    soon = timeutil.now() + timedelta(minutes=2)
+    later = timeutil.now() + timedelta(minutes=10)
+    r = await push(
+        api,
+        world,
+        reader,
+        "a",
+        [read("E200AA", "9999-12-31T23:59:59.999Z"), read("E200BB", iso(later))],
+    )
+    assert r.status == 400, r
+    assert [(f["field"], f["code"]) for f in r.error["fields"]] == [
+        ("reads[0].seen_at", "invalid_value"),
+        ("reads[1].seen_at", "invalid_value"),
+    ]
+    assert "ahead of the server's clock" in r.error["fields"][0]["message"]
+    assert events(world) == []
+
+    r = await push(api, world, reader, "b", [read("E200AA", iso(soon))])
+    assert r.json()["data"]["recorded"] == 1
+    assert world["f"].get(Asset, world["pump"]).location_id == world["dock"]
+
+
+def iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @pytest.mark.gen_test

@@ -25,6 +25,7 @@ MAX_READS = 1000
 MAX_ANTENNA = 65535
 READ_KEYS = {"epc", "value", "tag_type", "antenna", "rssi", "seen_at"}
 BATCH_KEYS = {"batch_id", "reads"}
+AHEAD_MINUTES = int(timeutil.MAX_AHEAD.total_seconds() // 60)
 
 
 class _ManageHandler(ApiHandler):
@@ -331,6 +332,16 @@ def _instant(raw: Any, name: str, problems: list[FieldError]):
                 name,
                 "invalid_value",
                 f"{name} must not be a default-value sentinel ({raw})",
+            )
+        )
+        return None
+    if timeutil.too_far_ahead(value):
+        problems.append(
+            FieldError(
+                name,
+                "invalid_value",
+                f"{name} is more than {AHEAD_MINUTES} minutes ahead of the "
+                "server's clock; check the reader's clock",
             )
         )
         return None
