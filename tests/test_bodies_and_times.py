@@ -107,6 +107,12 @@ def test_parse_valid(text, expected):
         "2026-04-24t15:30:00z",
         "2026-04-24T15:30:00.Z",
         "2026-04-24T15:30:00.1234567890Z",
+        # ASCII digits only and nothing after the offset
+        "\uff12\uff10\uff12\uff16-04-24T15:30:00Z",
+        "2026-04-24T15:30:00.\u0661\u0662\u0663Z",
+        "2026-04-24T15:30:00+\u0660\u0665:00",
+        "2026-04-24T15:30:00Z\n",
+        "2026-04-24T15:30:00+05:00\n",
     ],
 )
 def test_parse_invalid(text):

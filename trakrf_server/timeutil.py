@@ -13,9 +13,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 # DATE-2: upper-case T and Z, 1-9 fractional digits, Z or +-HH:MM offset.
+# ASCII digits only (``\d`` would take any Unicode digit) and the whole text
+# (``$`` would also match before a trailing newline).
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(Z|[+-]\d{2}:\d{2})$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 
 
@@ -60,7 +62,7 @@ def parse_rfc3339(text: str) -> datetime | None:
 
     Digits past microseconds are dropped, not rounded (DATE-4).
     """
-    match = _RFC3339.match(text)
+    match = _RFC3339.fullmatch(text)
     if match is None:
         return None
     year, month, day, hour, minute, second, frac, offset = match.groups()
