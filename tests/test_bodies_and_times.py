@@ -27,6 +27,8 @@ from trakrf_server.timeutil import (
         b'{"a":"\x00"}',
         b"\xff\xfe",
         b'{"a": 1}\x00',
+        b'{"a":1e999}',
+        b'{"a":[-1.5E400]}',
     ],
 )
 def test_not_json(raw):
