@@ -163,7 +163,10 @@ def _sort(
             return [], FieldError(
                 "sort", "invalid_value", f"unknown sort field: {name}"
             )
-        order.append((name, descending))
+        # A field already ordered on cannot reorder anything; dropping its
+        # repeats keeps ORDER BY within the database's limit on terms.
+        if all(name != seen for seen, _ in order):
+            order.append((name, descending))
     return order, None
 
 

@@ -244,6 +244,21 @@ async def test_sort_fields_directions_and_code_point_order(caller):
 
 
 @pytest.mark.gen_test
+async def test_repeated_sort_fields(caller):
+    # PAGE-12, ERR-5: the first occurrence of a field decides its direction;
+    # thousands of items were a 500 (too many terms in ORDER BY)
+    for key, name in (("A", "b"), ("B", "a")):
+        await caller.asset(external_key=key, name=name)
+    r = await caller.get("/assets?sort=" + ",".join(["-name", "name"] * 1500))
+    assert r.status == 200, r
+    assert [a["external_key"] for a in r.json()["data"]] == ["A", "B"]
+    r = await caller.get("/assets?sort=name,-external_key,-name")
+    assert [a["external_key"] for a in r.json()["data"]] == ["B", "A"]
+    r = await caller.get("/assets?sort=" + ",".join(["name"] * 3000) + ",bogus")
+    assert r.error["fields"][0]["message"] == "unknown sort field: bogus"
+
+
+@pytest.mark.gen_test
 async def test_pagination_is_deterministic_with_ties(caller):
     # PAGE-12, DEC-18: equal sort values are broken by id, pages never overlap
     ids = [(await caller.asset(name="same"))["id"] for _ in range(7)]
