@@ -27,6 +27,8 @@ from trakrf_server.timeutil import (
         b'{"a":"\x00"}',
         b"\xff\xfe",
         b'{"a": 1}\x00',
+        b'{"a":1e999}',
+        b'{"a":[-1.5E400]}',
     ],
 )
 def test_not_json(raw):
@@ -111,7 +113,10 @@ def test_parse_valid(text, expected):
         "2026-04-24T15:30:00Z\n",
         "2026-04-24T15:30:00+05:00\n",
         "\u0662\u0660\u0662\u0666-04-24T15:30:00Z",
+        "\uff12\uff10\uff12\uff16-04-24T15:30:00Z",
         "2026-04-24T15:30:00.\uff11Z",
+        "2026-04-24T15:30:00.\u0661\u0662\u0663Z",
+        "2026-04-24T15:30:00+\u0660\u0665:00",
     ],
 )
 def test_parse_invalid(text):

@@ -1,12 +1,14 @@
 """Strict JSON decoding of request bodies (CONTRACT VAL-2, VAL-3).
 
 The standard library is lenient where the contract is not (it accepts NaN and
-Infinity, and leaves lone surrogates in strings), so this wraps it.
+Infinity, turns numbers too large for a double into infinity, and leaves lone
+surrogates in strings), so this wraps it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -21,6 +23,18 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused when it overflows.
+
+    ``1e999`` would otherwise become ``inf``, which the response encoder writes
+    as ``Infinity``: every later answer carrying the value would not be JSON.
+    """
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 # Bodies nested deeper than this are refused as not valid JSON. The json module
@@ -71,7 +85,9 @@ def decode(raw: bytes) -> Any:
         raise bad_request(NOT_JSON)
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad_request(NOT_JSON) from None
     return _clean(value)

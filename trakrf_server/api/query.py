@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from trakrf_server.errors import FieldError, field_error
+from trakrf_server.services.validation import parse_integer
 
 
 def parse_query(raw: str) -> dict[str, list[str]]:
@@ -49,12 +50,7 @@ MAX_OFFSET = 2147483647
 
 
 def _integer(text: str) -> int | None:
-    text = text.strip()
-    if not text or not (text.isascii() and text.lstrip("+-").isdigit()):
-        return None
-    if text.count("+") + text.count("-") > 1:
-        return None
-    return int(text)
+    return parse_integer(text.strip())
 
 
 def limit_offset(params: dict[str, list[str]]) -> tuple[int, int, list[FieldError]]:

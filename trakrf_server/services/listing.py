@@ -16,7 +16,6 @@ character (VAL-9) gets that entry and no other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +31,7 @@ from trakrf_server.services.validation import (
     control_message,
     has_control,
     is_external_key,
+    parse_integer,
 )
 
 DEFAULT_LIMIT = 50
@@ -39,8 +39,6 @@ DEFAULT_LIMIT = 50
 # The longest text ``q`` searches: a description (ASSET-4, LOC-3). Names,
 # external keys and tag values stop at 255.
 LONGEST_SEARCHED = 1024
-
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 # Filter kinds.
 EXTERNAL_KEY = "external_key"
@@ -100,13 +98,9 @@ class ListQuery:
         return self.flags.get(name, default)
 
 
-def _integer(text: str) -> int | None:
-    return int(text) if _INTEGER.fullmatch(text) else None
-
-
 def _id_filter(name: str, text: str) -> tuple[int | None, FieldError | None]:
     """PAGE-9 (DEC-7: out of range is ``too_large``)."""
-    value = _integer(text)
+    value = parse_integer(text)
     if value is None:
         return None, FieldError(
             name,
@@ -169,7 +163,10 @@ def _sort(
             return [], FieldError(
                 "sort", "invalid_value", f"unknown sort field: {name}"
             )
-        order.append((name, descending))
+        # A field already ordered on cannot reorder anything; dropping its
+        # repeats keeps ORDER BY within the database's limit on terms.
+        if all(name != seen for seen, _ in order):
+            order.append((name, descending))
     return order, None
 
 

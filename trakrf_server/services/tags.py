@@ -38,21 +38,37 @@ def lookup_value(value: str) -> str:
     return value.lstrip("0")
 
 
+# Values per lookup in ``taken``: well below SQLite's limit on bound variables.
+TAKEN_CHUNK = 500
+
+
 def taken(org_id: int, pairs: list[tuple[str, str]]) -> bool:
-    """Whether any ``(tag_type, value)`` is live in the org or repeats in pairs."""
+    """Whether any ``(tag_type, value)`` is live in the org or repeats in pairs.
+
+    One ``value IN (…)`` per tag type and chunk, so the statement stays the
+    same size however many tags a request lists (an OR per pair nested one
+    level deeper each time and overflowed the SQL builder's recursion).
+    """
     if len(set(pairs)) != len(pairs):
         return True
-    if not pairs:
-        return False
-    clauses = [(Tag.tag_type == t) & (Tag.value == v) for t, v in pairs]
-    match = clauses[0]
-    for clause in clauses[1:]:
-        match = match | clause
-    return (
-        Tag.select(Tag.id)
-        .where((Tag.org == org_id) & Tag.deleted_at.is_null() & match)
-        .exists()
-    )
+    values: dict[str, list[str]] = {}
+    for tag_type, value in pairs:
+        values.setdefault(tag_type, []).append(value)
+    for tag_type, of_type in values.items():
+        for start in range(0, len(of_type), TAKEN_CHUNK):
+            chunk = of_type[start : start + TAKEN_CHUNK]
+            if (
+                Tag.select(Tag.id)
+                .where(
+                    (Tag.org == org_id)
+                    & Tag.deleted_at.is_null()
+                    & (Tag.tag_type == tag_type)
+                    & Tag.value.in_(chunk)
+                )
+                .exists()
+            ):
+                return True
+    return False
 
 
 def insert(

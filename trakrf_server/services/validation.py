@@ -310,12 +310,30 @@ def tag_request(item: dict[str, Any]) -> tuple[str, str]:
 
 # --- path ids (ID-3) -------------------------------------------------------------
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = re.compile(r"([+-]?)0*([0-9]+)")
+# More significant digits than any int64 has (19); such a value is outside
+# every range checked here, and int() refuses strings over 4300 digits.
+_INT64_DIGITS = 19
+_OUT_OF_RANGE = 2**64
+
+
+def parse_integer(text: str) -> int | None:
+    """``text`` as a base-10 integer with an optional sign, or None.
+
+    A value with more digits than an int64 comes back as ±2**64, which fails
+    every range check as the exact value would, at any length.
+    """
+    match = _INTEGER.fullmatch(text)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    value = int(digits) if len(digits) <= _INT64_DIGITS else _OUT_OF_RANGE
+    return -value if sign == "-" else value
 
 
 def path_id(name: str, text: str) -> int:
     """A path parameter as an id, or ID-3's validation error."""
-    value = int(text) if _INTEGER.fullmatch(text) else None
+    value = parse_integer(text)
     if value is None or not INT64_MIN <= value <= INT64_MAX:
         raise validation(
             [FieldError(name, "invalid_value", f"{name} must be an integer")]

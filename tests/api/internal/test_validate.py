@@ -50,7 +50,15 @@ def test_bad_json_detail_override():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("12", 12), ("-3", 0), ("0", 0), ("2147483648", 0), ("99999999999999999999", 0)],
+    [
+        ("12", 12),
+        ("-3", 0),
+        ("0", 0),
+        ("2147483648", 0),
+        ("99999999999999999999", 0),
+        ("9" * 5000, 0),  # past int()'s 4300 digits: it was a 500
+        ("0" * 5000 + "12", 12),
+    ],
 )
 def test_org_id_param(raw, expected):
     # INT-51: integers outside the id range name no org

@@ -118,6 +118,46 @@ async def test_query_errors(caller, query, entry):
     assert r.error["fields"] == [expected]
 
 
+# More digits than int() converts (4300): each was a 500.
+HUGE = "9" * 5000
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "path,query,entry",
+    [
+        ("/assets", f"limit={HUGE}", ("limit", "too_large", {"max": 200})),
+        ("/assets", f"limit=-{HUGE}", ("limit", "too_small", {"min": 1})),
+        ("/assets", f"offset={HUGE}", ("offset", "too_large", {"max": 2147483647})),
+        (
+            "/assets",
+            f"location_id={HUGE}",
+            ("location_id", "too_large", {"max": 2147483647}),
+        ),
+        ("/assets", f"location_id=-{HUGE}", ("location_id", "too_small", {"min": 1})),
+        (
+            "/locations",
+            f"parent_id={HUGE}",
+            ("parent_id", "too_large", {"max": 2147483647}),
+        ),
+        (
+            "/reports/asset-locations",
+            f"location_id={HUGE}",
+            ("location_id", "too_large", {"max": 2147483647}),
+        ),
+    ],
+)
+async def test_integers_of_any_length(caller, path, query, entry):
+    # PAGE-1, PAGE-2, PAGE-9, ERR-5
+    r = await caller.get(f"{path}?{query}")
+    assert r.status == 400, r
+    name, code, params = entry
+    (got,) = r.error["fields"]
+    assert (got["field"], got["code"], got["params"]) == (name, code, params)
+    r = await caller.get(f"{path}?limit={'0' * 5000}7")
+    assert r.status == 200 and r.json()["limit"] == 7
+
+
 @pytest.mark.gen_test
 async def test_unknown_parameters_sorted(caller):
     # PAGE-5
@@ -201,6 +241,21 @@ async def test_sort_fields_directions_and_code_point_order(caller):
     ]
     r = await caller.get("/assets?sort=")
     assert [a["external_key"] for a in r.json()["data"]] == [f"K{i}" for i in range(5)]
+
+
+@pytest.mark.gen_test
+async def test_repeated_sort_fields(caller):
+    # PAGE-12, ERR-5: the first occurrence of a field decides its direction;
+    # thousands of items were a 500 (too many terms in ORDER BY)
+    for key, name in (("A", "b"), ("B", "a")):
+        await caller.asset(external_key=key, name=name)
+    r = await caller.get("/assets?sort=" + ",".join(["-name", "name"] * 1500))
+    assert r.status == 200, r
+    assert [a["external_key"] for a in r.json()["data"]] == ["A", "B"]
+    r = await caller.get("/assets?sort=name,-external_key,-name")
+    assert [a["external_key"] for a in r.json()["data"]] == ["B", "A"]
+    r = await caller.get("/assets?sort=" + ",".join(["name"] * 3000) + ",bogus")
+    assert r.error["fields"][0]["message"] == "unknown sort field: bogus"
 
 
 @pytest.mark.gen_test

@@ -123,3 +123,24 @@ async def test_tags_released_when_owner_deleted(caller):
     listed = (await caller.get("/assets?include_deleted=true")).json()["data"]
     deleted = next(x for x in listed if x["id"] == a["id"])
     assert deleted["tags"] == []
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/assets", "/locations"])
+async def test_create_with_many_tags(caller, path):
+    # ASSET-6, LOC-3, ERR-5: a few hundred tags in one create were a 500 (the
+    # duplicate check nested one OR per tag and overflowed the recursion limit)
+    n = 1200
+    tags = [{"tag_type": ("rfid", "ble")[i % 2], "value": f"V{i}"} for i in range(n)]
+    r = await caller.post(path, {"name": "Many", "tags": tags})
+    assert r.status == 201, r
+    assert [(t["tag_type"], t["value"]) for t in r.json()["data"]["tags"]] == [
+        (t["tag_type"], t["value"]) for t in tags
+    ]
+    # one value already live, after more values of its type than one lookup
+    # takes: nothing is created
+    again = [{"value": f"NEW{i}"} for i in range(n)] + [{"value": "V1198"}]
+    r = await caller.post(path, {"name": "Again", "tags": again})
+    assert r.status == 409, r
+    assert r.error["detail"] == "one or more tags already exist"
+    assert (await caller.post(path, {"name": "New", "tags": again[:-1]})).status == 201

@@ -317,6 +317,10 @@ async def test_sentinel_timestamps_rejected(caller, value):
         ("abc", "invalid_value", "asset_id must be an integer", None),
         ("1.5", "invalid_value", "asset_id must be an integer", None),
         ("99999999999999999999", "invalid_value", "asset_id must be an integer", None),
+        # more digits than int() converts: it was a 500 (ERR-5)
+        ("9" * 5000, "invalid_value", "asset_id must be an integer", None),
+        ("-" + "9" * 5000, "invalid_value", "asset_id must be an integer", None),
+        ("0" * 5000 + "0", "too_small", "asset_id must be ≥ 1", {"min": 1}),
         ("0", "too_small", "asset_id must be ≥ 1", {"min": 1}),
         ("-4", "too_small", "asset_id must be ≥ 1", {"min": 1}),
         (
@@ -383,3 +387,46 @@ async def test_path_id_that_is_not_utf8(caller, method, path, field):
     assert r.status == 400, r
     assert fields(r) == [(field, "invalid_value")]
     assert r.error["detail"] == f"{field} must be an integer"
+
+
+@pytest.mark.gen_test
+async def test_nested_path_ids_of_any_length(caller):
+    # ID-3, ERR-5: every path id, not only the first segment
+    a = await caller.asset()
+    huge = "9" * 5000
+    for path, field in (
+        (f"/assets/{huge}/history", "asset_id"),
+        (f"/locations/{huge}/children", "location_id"),
+    ):
+        assert fields(await caller.get(path)) == [(field, "invalid_value")]
+    r = await caller.delete(f"/assets/{a['id']}/tags/{huge}")
+    assert fields(r) == [("tag_id", "invalid_value")]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("number", [b"1e999", b"-1E400", b"123e4567"])
+async def test_numbers_beyond_a_double_are_not_json(caller, number):
+    # VAL-3, SURF-2: such a number became infinity and was stored; every later
+    # answer showing the asset (its GET, any list page) then held the bare
+    # token Infinity and was not JSON
+    raw = b'{"name":"n","metadata":{"x":' + number + b"}}"
+    r = await caller.post("/assets", body=raw, content_type="application/json")
+    assert r.status == 400, r
+    assert r.error["detail"] == "Request body is not valid JSON"
+    a = await caller.asset()
+    r = await caller.patch(
+        f"/assets/{a['id']}",
+        body=raw.replace(b'"name":"n",', b""),
+        content_type="application/merge-patch+json",
+    )
+    assert r.status == 400, r
+    assert r.error["detail"] == "Request body is not valid JSON"
+
+
+@pytest.mark.gen_test
+async def test_large_and_tiny_doubles_are_kept(caller):
+    # ASSET-2: numbers a double holds are stored as given
+    raw = b'{"name":"n","metadata":{"big":1.5e308,"tiny":1e-999}}'
+    r = await caller.post("/assets", body=raw, content_type="application/json")
+    assert r.status == 201, r
+    assert r.json()["data"]["metadata"] == {"big": 1.5e308, "tiny": 0.0}

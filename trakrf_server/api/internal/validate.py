@@ -17,7 +17,6 @@ ignored on this surface, so models use ``extra="ignore"``.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -39,7 +38,7 @@ from trakrf_server.errors import (
     validation,
 )
 from trakrf_server.models import ROLES
-from trakrf_server.services.validation import has_control, path_id
+from trakrf_server.services.validation import has_control, parse_integer, path_id
 
 M = TypeVar("M", bound="BodyModel")
 
@@ -49,7 +48,6 @@ OWN = "contract:"
 # Context keys that are VAL-4 params; anything else only fills the message.
 PARAM_KEYS = ("min_length", "max_length", "min", "max", "allowed_values")
 MAX_ID = 2147483647
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def problem(code: str, template: str, **ctx: Any) -> PydanticCustomError:
@@ -230,9 +228,9 @@ def org_id_param(raw: str) -> int:
     An integer outside the id range names no organization; it is returned as 0
     so the membership gate answers as it does for any unknown org.
     """
-    if not _INTEGER.fullmatch(raw):
+    value = parse_integer(raw)
+    if value is None:
         raise bad_request("Invalid organization ID")
-    value = int(raw)
     return value if 1 <= value <= MAX_ID else 0
 
 
