@@ -15,6 +15,8 @@ T = TypeVar("T")
 
 # A minted key lost to another process is minted again this many times.
 MINT_ATTEMPTS = 5
+# EK-1's bound on any external key, minted ones included.
+MAX_KEY_LENGTH = 255
 
 
 def mint(model: Any, org_id: int, prefix: str, reserved: Iterable[str] = ()) -> str:
@@ -34,7 +36,14 @@ def mint(model: Any, org_id: int, prefix: str, reserved: Iterable[str] = ()) -> 
         for key in [*(k for (k,) in keys.tuples()), *reserved]
         if (match := form.fullmatch(key)) is not None
     ]
-    return f"{prefix}-{max(numbers, default=0) + 1:04d}"
+    minted = f"{prefix}-{max(numbers, default=0) + 1:04d}"
+    if len(minted) > MAX_KEY_LENGTH:
+        # EK-4's number no longer fits EK-1's length: the caller must choose.
+        raise conflict(
+            f"cannot mint an external_key: the next {prefix}-<digits> key would "
+            f"be longer than {MAX_KEY_LENGTH} characters; supply external_key"
+        )
+    return minted
 
 
 def ensure_free(

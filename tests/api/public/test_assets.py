@@ -75,6 +75,17 @@ async def test_auto_mint_numbering(caller):
 
 
 @pytest.mark.gen_test
+async def test_auto_mint_never_exceeds_the_key_length(caller):
+    # EK-1 bounds every key at 255 characters, EK-4's minted ones too
+    await caller.asset(external_key="ASSET-" + "9" * 249)
+    r = await caller.post("/assets", {"name": "x"})
+    assert r.status == 409, r
+    assert "supply external_key" in r.error["detail"]
+    created = await caller.asset(external_key="CHOSEN-1")
+    assert created["external_key"] == "CHOSEN-1"
+
+
+@pytest.mark.gen_test
 async def test_locations_mint_their_own_sequence(caller):
     # EK-4 for LOC-NNNN; assets and locations have separate namespaces (EK-3)
     await caller.asset(external_key="LOC-0005")
