@@ -52,7 +52,14 @@ export function go(hash) {
   else location.hash = hash;
 }
 
+// A dialog belongs to the screen that opened it: it must not stay over the
+// next one (a session that ended, a link or the Back button).
+function closeDialogs() {
+  for (const dlg of document.querySelectorAll("dialog[open]")) dlg.close();
+}
+
 on("unauthorized", () => {
+  closeDialogs();
   state.me = null;
   notice = "Your session has ended. Please log in again.";
   const { name } = parseHash();
@@ -212,5 +219,8 @@ async function render() {
   }
 }
 
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => {
+  closeDialogs();
+  render();
+});
 render();
