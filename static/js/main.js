@@ -219,6 +219,20 @@ async function render() {
   }
 }
 
+// The account menu is a <details>: close it on a click elsewhere or on Escape,
+// as people expect of a menu, so it does not stay over the screen's buttons.
+document.addEventListener("click", (ev) => {
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    if (!menu.contains(ev.target)) menu.open = false;
+  }
+});
+document.addEventListener("keydown", (ev) => {
+  const menu = document.querySelector("details.account-menu[open]");
+  if (ev.key !== "Escape" || !menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+
 window.addEventListener("hashchange", () => {
   closeDialogs();
   render();

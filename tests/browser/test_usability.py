@@ -55,3 +55,27 @@ def test_dialog_closes_when_the_session_ends(page: Page, server):
     expect(page.get_by_text("Your session has ended.")).to_be_visible()
     page.get_by_label("E-mail").fill("dora@example.com")
     assert page.problems == []
+
+
+def test_account_menu_closes_on_outside_click_and_escape(page: Page, server):
+    token = signup(server, "milo@example.com", "Milo Mills")
+    sign_in_as(page, server, token, "inventory")
+    menu = page.locator("details.account-menu")
+    page.get_by_label("Account menu").click()
+    expect(page.get_by_role("link", name="API keys")).to_be_visible()
+    # A click on the screen closes it, and the covered buttons work again.
+    page.get_by_role("heading", name="Inventory").click()
+    expect(menu).not_to_have_attribute("open", "")
+    page.get_by_role("button", name="Audio off").click()
+    expect(page.get_by_role("button", name="Audio on")).to_be_visible()
+    # Escape closes it and leaves the focus on the menu button.
+    page.get_by_label("Account menu").click()
+    expect(page.get_by_role("link", name="API keys")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="API keys")).to_be_hidden()
+    expect(page.get_by_label("Account menu")).to_be_focused()
+    # Clicks inside the menu keep it open.
+    page.get_by_label("Account menu").click()
+    page.get_by_text("Your role: admin").click()
+    expect(menu).to_have_attribute("open", "")
+    assert page.problems == []
