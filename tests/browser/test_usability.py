@@ -79,3 +79,45 @@ def test_account_menu_closes_on_outside_click_and_escape(page: Page, server):
     page.get_by_text("Your role: admin").click()
     expect(menu).to_have_attribute("open", "")
     assert page.problems == []
+
+
+def make_site(server, token: str) -> None:
+    """Two locations and two tagged assets, the first one already at Shelf A."""
+    for key, name in [("SH-A", "Shelf A"), ("SH-B", "Shelf B")]:
+        body = {"external_key": key, "name": name}
+        call(server, "POST", "/locations", body, token)
+    for key, epc in [
+        ("DRL-1", "E2000000000000000000D001"),
+        ("DRL-2", "E2000000000000000000D002"),
+    ]:
+        body = {
+            "external_key": key,
+            "name": f"Drill {key[-1]}",
+            "tags": [{"tag_type": "rfid", "value": epc}],
+        }
+        call(server, "POST", "/assets", body, token)
+    body = {"location_identifier": "SH-A", "asset_identifiers": ["DRL-1"]}
+    call(server, "POST", "/inventory/save", body, token)
+
+
+def test_inventory_after_a_save(page: Page, server):
+    token = signup(server, "ines@example.com", "Ines Instruments")
+    make_site(server, token)
+    sign_in_as(page, server, token, "inventory")
+    wedge = page.get_by_label("Scan tag")
+    expect(wedge).to_be_focused()
+    page.keyboard.type("E2000000000000000000D001\n")
+    row = page.locator('#inv-table tr[data-epc="E2000000000000000000D001"]')
+    # Where the asset is now, by the location's name as everywhere else.
+    expect(row.locator('td[data-label="Now at"]')).to_have_text("Shelf A")
+    page.get_by_label("Location").select_option("SH-B")
+    page.locator("#inv-save").click()
+    expect(page.locator("#inv-saved")).to_have_text("Saved 1 asset at Shelf B.")
+    # The row follows the save instead of naming the old place ...
+    expect(row.locator('td[data-label="Now at"]')).to_have_text("Shelf B")
+    # ... and the next read from a keyboard-wedge reader lands in the scan box.
+    expect(wedge).to_be_focused()
+    page.keyboard.type("E2000000000000000000D002\n")
+    expect(page.locator('[data-stat="total"] .stat-value')).to_have_text("2")
+
+    assert page.problems == []
