@@ -100,7 +100,7 @@ def make_site(server, token: str) -> None:
     call(server, "POST", "/inventory/save", body, token)
 
 
-def test_inventory_after_a_save(page: Page, server):
+def test_inventory_after_save_and_with_a_reconcile_file(page: Page, server, tmp_path):
     token = signup(server, "ines@example.com", "Ines Instruments")
     make_site(server, token)
     sign_in_as(page, server, token, "inventory")
@@ -120,4 +120,18 @@ def test_inventory_after_a_save(page: Page, server):
     page.keyboard.type("E2000000000000000000D002\n")
     expect(page.locator('[data-stat="total"] .stat-value')).to_have_text("2")
 
+    # A file saved with Share starts with its "epc" header: not an expected tag.
+    page.get_by_role("button", name="Clear").click()
+    expected = tmp_path / "expected.csv"
+    expected.write_text(
+        "epc,reads,entity_type,external_key,name\r\n"
+        "E2000000000000000000D001,1,asset,DRL-1,Drill 1\r\n"
+        "E2000000000000000000D002,1,asset,DRL-2,Drill 2\r\n"
+    )
+    page.set_input_files("#inv-reconcile", str(expected))
+    expect(page.get_by_text("Loaded 2 expected tags")).to_be_visible()
+    expect(page.locator('[data-stat="missing"] .stat-value')).to_have_text("2")
+    wedge.click()
+    page.keyboard.type("E2000000000000000000D002\n")
+    expect(page.locator('[data-stat="missing"] .stat-value')).to_have_text("1")
     assert page.problems == []

@@ -10,6 +10,9 @@ import { loadLocationTree, locationOptions, epcKey } from "../data.js";
 import { canScan, currentOrg } from "../state.js";
 
 const BATCH = 500; // INT-100 batch limit
+// First cells that name the column rather than hold a tag ("epc" heads this
+// screen's own Share file).
+const HEADERS = new Set(["epc", "tag", "tag number", "tag_number"]);
 
 export async function render(screen) {
   const scanned = new Map(); // epcKey → {value, count, match, pending}
@@ -167,8 +170,12 @@ export async function render(screen) {
     const file = csvInput.files[0];
     if (!file) return;
     const text = await file.text();
-    // First column of each line; a header line that is not a tag is harmless.
-    expected = new Set(text.split(/\r?\n/).map((l) => l.split(",")[0].replace(/"/g, "").trim()).filter(Boolean).map(epcKey));
+    // First column of each line, without a header line.
+    const cells = text.split(/\r?\n/)
+      .map((l) => l.split(",")[0].replace(/"/g, "").trim())
+      .filter(Boolean);
+    if (cells.length && HEADERS.has(cells[0].toLowerCase())) cells.shift();
+    expected = new Set(cells.map(epcKey));
     toast(`Loaded ${expected.size} expected tags`);
     draw();
   });
