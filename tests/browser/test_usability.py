@@ -135,3 +135,24 @@ def test_inventory_after_save_and_with_a_reconcile_file(page: Page, server, tmp_
     page.keyboard.type("E2000000000000000000D002\n")
     expect(page.locator('[data-stat="missing"] .stat-value')).to_have_text("1")
     assert page.problems == []
+
+
+def test_a_long_name_does_not_widen_the_page(browser, server):
+    token = signup(server, "lena@example.com", "Lena Labs")
+    body = {"external_key": "LONG-1", "name": "Calibration-rig-" + "X" * 100}
+    call(server, "POST", "/assets", body, token)
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        sign_in_as(page, server, token, "assets")
+        row = page.locator('#assets-table tr[data-key="LONG-1"]')
+        expect(row).to_contain_text("Calibration-rig-")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, (width, scroll)
+        # Every action of the row is on the screen.
+        for name in ("Edit", "History", "Delete"):
+            box = row.get_by_role("button", name=name).or_(
+                row.get_by_role("link", name=name)
+            )
+            assert box.bounding_box()["x"] + box.bounding_box()["width"] <= width
+        context.close()
