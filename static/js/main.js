@@ -52,7 +52,14 @@ export function go(hash) {
   else location.hash = hash;
 }
 
+// A dialog belongs to the screen that opened it: it must not stay over the
+// next one (a session that ended, a link or the Back button).
+function closeDialogs() {
+  for (const dlg of document.querySelectorAll("dialog[open]")) dlg.close();
+}
+
 on("unauthorized", () => {
+  closeDialogs();
   state.me = null;
   notice = "Your session has ended. Please log in again.";
   const { name } = parseHash();
@@ -212,5 +219,22 @@ async function render() {
   }
 }
 
-window.addEventListener("hashchange", render);
+// The account menu is a <details>: close it on a click elsewhere or on Escape,
+// as people expect of a menu, so it does not stay over the screen's buttons.
+document.addEventListener("click", (ev) => {
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    if (!menu.contains(ev.target)) menu.open = false;
+  }
+});
+document.addEventListener("keydown", (ev) => {
+  const menu = document.querySelector("details.account-menu[open]");
+  if (ev.key !== "Escape" || !menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+
+window.addEventListener("hashchange", () => {
+  closeDialogs();
+  render();
+});
 render();

@@ -10,6 +10,9 @@ import { loadLocationTree, locationOptions, epcKey } from "../data.js";
 import { canScan, currentOrg } from "../state.js";
 
 const BATCH = 500; // INT-100 batch limit
+// First cells that name the column rather than hold a tag ("epc" heads this
+// screen's own Share file).
+const HEADERS = new Set(["epc", "tag", "tag number", "tag_number"]);
 
 export async function render(screen) {
   const scanned = new Map(); // epcKey → {value, count, match, pending}
@@ -19,6 +22,7 @@ export async function render(screen) {
   const alert = alertBox();
 
   const tree = await loadLocationTree();
+  const locNames = new Map(tree.map((l) => [l.id, l.name]));
   const picker = select(locationOptions(tree, { none: "Select a location…" }), "", { id: "inv-location", name: "location_identifier" });
   const locField = h("div", { class: "field" }, h("label", { for: "inv-location" }, "Location"), picker,
     h("p", { class: "field-error", dataset: { field: "location_identifier" } }));
@@ -84,7 +88,8 @@ export async function render(screen) {
             currentOrg() ? h("a", { href: `#assets?new_tag=${encodeURIComponent(r.value)}` }, "Register") : null);
         } else if (m.entity_type === "asset") {
           item = `${m.asset.name} (${m.asset.external_key})`;
-          at = m.asset.location_external_key || "—";
+          const locId = m.asset.location_id;
+          at = locId ? locNames.get(locId) || m.asset.location_external_key : "—";
         } else {
           item = h("span", {}, h("span", { class: "badge" }, "Location"), ` ${m.location.name}`);
         }
@@ -165,8 +170,12 @@ export async function render(screen) {
     const file = csvInput.files[0];
     if (!file) return;
     const text = await file.text();
-    // First column of each line; a header line that is not a tag is harmless.
-    expected = new Set(text.split(/\r?\n/).map((l) => l.split(",")[0].replace(/"/g, "").trim()).filter(Boolean).map(epcKey));
+    // First column of each line, without a header line.
+    const cells = text.split(/\r?\n/)
+      .map((l) => l.split(",")[0].replace(/"/g, "").trim())
+      .filter(Boolean);
+    if (cells.length && HEADERS.has(cells[0].toLowerCase())) cells.shift();
+    expected = new Set(cells.map(epcKey));
     toast(`Loaded ${expected.size} expected tags`);
     draw();
   });
@@ -179,12 +188,25 @@ export async function render(screen) {
         body: { location_identifier: picker.value, asset_identifiers: c.assetKeys },
       });
       const d = res.data;
+      // The saved assets are at that location now (INT-90).
+      const saved = new Set(c.assetKeys);
+      for (const r of scanned.values()) {
+        const a = r.match && r.match.entity_type === "asset" ? r.match.asset : null;
+        if (a && saved.has(a.external_key)) {
+          a.location_id = d.location_id;
+          a.location_external_key = picker.value;
+        }
+      }
       replace(result, h("p", { class: "alert ok", role: "status", id: "inv-saved" },
         `Saved ${d.count} asset${d.count === 1 ? "" : "s"} at ${d.location_name}.`));
     } catch (err) {
       showError(screen, alert, err);
     }
-  }).then(draw));
+  }).then(() => {
+    draw();
+    // Back to the scan box: a keyboard-wedge reader types wherever the focus is.
+    wedge.control.focus();
+  }));
 
   const clear = () => {
     scanned.clear();
