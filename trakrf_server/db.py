@@ -50,11 +50,10 @@ def make_database(config: Config) -> peewee.Database:
     """Build (but do not connect) the peewee database the configuration names."""
     url = config.database.url.strip()
     if not url:
-        path = config.data_path / "trakrf.db"
-        return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS)
+        return _sqlite(str(config.data_path / "trakrf.db"))
     parsed = urlparse(url)
     if parsed.scheme in ("sqlite", "sqlite3"):
-        return peewee.SqliteDatabase(unquote(parsed.path), pragmas=SQLITE_PRAGMAS)
+        return _sqlite(unquote(parsed.path))
     if parsed.scheme in ("postgres", "postgresql"):
         return peewee.PostgresqlDatabase(
             (parsed.path or "/").lstrip("/") or "postgres",
@@ -64,6 +63,18 @@ def make_database(config: Config) -> peewee.Database:
             port=parsed.port or None,
         )
     raise ValueError(f"unsupported database URL scheme: {parsed.scheme!r}")
+
+
+def _sqlite(path: str) -> peewee.SqliteDatabase:
+    db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+    # SQLite's own lower() and LIKE fold ASCII only; searches for other
+    # letters need Python's (services/listing.text_search).
+    db.register_function(_unicode_lower, "unicode_lower", 1, deterministic=True)
+    return db
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def is_sqlite() -> bool:

@@ -24,7 +24,7 @@ import peewee
 
 from trakrf_server import timeutil
 from trakrf_server.api.query import limit_offset, unknown_parameters
-from trakrf_server.db import code_point_order
+from trakrf_server.db import code_point_order, is_sqlite
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.services.validation import (
     INT32_MAX,
@@ -276,7 +276,10 @@ def text_search(q: str, columns: list[Any], tag_owner: Any) -> peewee.Expression
     """PAGE-10: case-insensitive literal substring on columns or live tag values.
 
     peewee's ``contains`` escapes ``%`` and ``_`` (DEC-14) and uses ILIKE on
-    PostgreSQL; SQLite's LIKE folds ASCII case only.
+    PostgreSQL. SQLite's LIKE folds ASCII case only, which is exact for an
+    ASCII ``q`` (no other letter lower-cases to an ASCII one that matters
+    here); any other ``q`` compares both sides lower-cased by Python, slower
+    but right for ``É``/``é``.
     """
     from trakrf_server.models import Tag
 
@@ -285,10 +288,13 @@ def text_search(q: str, columns: list[Any], tag_owner: Any) -> peewee.Expression
         # refuses LIKE patterns over 50,000 bytes with an error.
         return peewee.SQL("1 = 0")
 
-    clause = columns[0].contains(q)
+    def matches(column: Any) -> peewee.Expression:
+        if q.isascii() or not is_sqlite():
+            return column.contains(q)
+        return peewee.fn.unicode_lower(column).contains(q.lower())
+
+    clause = matches(columns[0])
     for column in columns[1:]:
-        clause = clause | column.contains(q)
-    tagged = Tag.select(tag_owner).where(
-        Tag.deleted_at.is_null() & Tag.value.contains(q)
-    )
+        clause = clause | matches(column)
+    tagged = Tag.select(tag_owner).where(Tag.deleted_at.is_null() & matches(Tag.value))
     return clause | columns[0].model.id.in_(tagged)

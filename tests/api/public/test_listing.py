@@ -1,6 +1,7 @@
 """List pagination, filters and sort on /assets and /locations (CONTRACT §13 PAGE)."""
 
 import logging
+from urllib.parse import quote
 
 import pytest
 
@@ -288,6 +289,24 @@ async def test_q_is_a_literal_case_insensitive_substring(caller):
     assert [a["external_key"] for a in r.json()["data"]] == ["P2"]
     r = await caller.get("/assets?q=")
     assert r.json()["total_count"] == 4
+
+
+@pytest.mark.gen_test
+async def test_q_folds_case_beyond_ascii(caller):
+    # PAGE-10: case-insensitive for every letter, not ASCII letters only
+    await caller.asset(external_key="E1", name="Émile Öberg")
+    await caller.asset(external_key="E2", description="ΣΟΦΊΑ")
+    await caller.asset(external_key="E3", name="emile", tags=[{"value": "ÅB"}])
+    for q, keys in (
+        ("émile", ["E1"]),
+        ("ÉMILE", ["E1"]),
+        ("öberg", ["E1"]),
+        ("σοφία", ["E2"]),
+        ("åb", ["E3"]),
+        ("EMILE", ["E3"]),
+    ):
+        r = await caller.get(f"/assets?q={quote(q)}&sort=external_key")
+        assert [a["external_key"] for a in r.json()["data"]] == keys, q
 
 
 @pytest.mark.gen_test
