@@ -76,15 +76,20 @@ class BodyModel(BaseModel):
 MAX_EMAIL_CHARS = 320
 
 
-def _check_email(value: str) -> str:
+def is_email(value: str) -> bool:
+    """Whether ``value`` is an e-mail address the endpoints accept."""
+    if len(value) > MAX_EMAIL_CHARS:
+        return False
     try:
-        if len(value) > MAX_EMAIL_CHARS:
-            raise EmailNotValidError("too long")
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        raise problem(
-            "invalid_value", "{field} must be a valid email address"
-        ) from None
+        return False
+    return True
+
+
+def _check_email(value: str) -> str:
+    if not is_email(value):
+        raise problem("invalid_value", "{field} must be a valid email address")
     return value.strip()
 
 
