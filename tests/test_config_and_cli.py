@@ -32,6 +32,24 @@ def test_shipped_config_matches_defaults():
     assert load_config(ROOT / "config.toml", env={}) == Config()
 
 
+def test_public_base_follows_the_listening_address():
+    # INT-21, INT-32: mailed links start at the server's public URL. Unset, it
+    # is where the server listens, so `TRAKRF_SERVER_PORT=9090 make serve`
+    # keeps reset links on port 9090 instead of replacing them with 8080.
+    from trakrf_server.services.resets import reset_link
+
+    moved = load_config(ROOT / "config.toml", env={"TRAKRF_SERVER_PORT": "9090"})
+    assert moved.public_base == "http://127.0.0.1:9090"
+    own = "http://127.0.0.1:9090/#reset-password"
+    assert reset_link(own, moved.public_base, "t") == f"{own}?token=t"
+    wildcard = load_config(None, {"server.host": "0.0.0.0"}, env={})
+    assert wildcard.public_base == "http://127.0.0.1:8080"
+    v6 = load_config(None, {"server.host": "::1", "server.port": 81}, env={})
+    assert v6.public_base == "http://[::1]:81"
+    set_ = load_config(None, env={"TRAKRF_SERVER_PUBLIC_URL": "https://t.example"})
+    assert set_.public_base == "https://t.example"
+
+
 @pytest.mark.parametrize(
     "env",
     [

@@ -18,7 +18,7 @@ class InviteBody(BodyModel):
 class InvitationMailMixin(InternalHandler):
     async def mail(self, letter: invitations.Letter) -> None:
         """Send the link (INT-21), based on the page the admin is using."""
-        base = self.request.headers.get("Origin") or self.ctx.config.server.public_url
+        base = self.request.headers.get("Origin") or self.ctx.config.public_base
         subject, text, link = invitations.invitation_mail(letter, base)
         await self.ctx.mailer.send(letter.invitation.email, subject, text, link)
 
