@@ -7,6 +7,7 @@ Infinity, and leaves lone surrogates in strings), so this wraps it.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -21,6 +22,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON syntax but overflows to infinity, which would be
+    # stored and then sent back as the non-JSON token Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 # Bodies nested deeper than this are refused as not valid JSON. The json module
@@ -71,7 +81,9 @@ def decode(raw: bytes) -> Any:
         raise bad_request(NOT_JSON)
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad_request(NOT_JSON) from None
     return _clean(value)
