@@ -22,6 +22,10 @@ from trakrf_server.timeutil import (
         b"{",
         b'{"a":NaN}',
         b'{"a":Infinity}',
+        # VAL-3: numbers that overflow a double would be stored as infinity
+        # and sent back as Infinity, which is not JSON (SURF-2).
+        b'{"a":1e400}',
+        b'{"a":{"b":[-1e400]}}',
         b'{"a":1} x',
         b'{"a":"\x01"}',
         b'{"a":"\x00"}',

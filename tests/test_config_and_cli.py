@@ -32,6 +32,24 @@ def test_shipped_config_matches_defaults():
     assert load_config(ROOT / "config.toml", env={}) == Config()
 
 
+def test_public_base_follows_the_listening_address():
+    # INT-21, INT-32: mailed links start at the server's public URL. Unset, it
+    # is where the server listens, so `TRAKRF_SERVER_PORT=9090 make serve`
+    # keeps reset links on port 9090 instead of replacing them with 8080.
+    from trakrf_server.services.resets import reset_link
+
+    moved = load_config(ROOT / "config.toml", env={"TRAKRF_SERVER_PORT": "9090"})
+    assert moved.public_base == "http://127.0.0.1:9090"
+    own = "http://127.0.0.1:9090/#reset-password"
+    assert reset_link(own, moved.public_base, "t") == f"{own}?token=t"
+    wildcard = load_config(None, {"server.host": "0.0.0.0"}, env={})
+    assert wildcard.public_base == "http://127.0.0.1:8080"
+    v6 = load_config(None, {"server.host": "::1", "server.port": 81}, env={})
+    assert v6.public_base == "http://[::1]:81"
+    set_ = load_config(None, env={"TRAKRF_SERVER_PUBLIC_URL": "https://t.example"})
+    assert set_.public_base == "https://t.example"
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -119,6 +137,40 @@ def test_cli_create_user_and_mint_key(tmp_path):
 
     migrated = run_cli("migrate", "--data-dir", data)
     assert migrated.returncode == 0 and "applied 0 migration(s)" in migrated.stdout
+
+
+def test_cli_applies_the_http_rules_to_what_it_creates(tmp_path):
+    # INT-30 (valid e-mail), INT-50 and INT-81 (names 1-255), VAL-9 (no control
+    # characters), ID-1: what the command line creates is what the HTTP API
+    # would accept, and an organization argument out of the id range is
+    # simply not found rather than a traceback.
+    data = str(tmp_path / "data")
+    pw = "a long password\n"
+    for args in (
+        ("create-user", "not-an-email"),
+        ("create-user", "b@example.com", "--org", ""),
+        ("create-user", "b@example.com", "--org", "Bell\x07Org"),
+        ("create-user", "b@example.com", "--org", "o" * 256),
+    ):
+        bad = run_cli(*args, "--data-dir", data, stdin=pw)
+        assert bad.returncode == 2, (args, bad.stderr)
+        assert bad.stderr.startswith("error: "), bad.stderr
+    made = run_cli(
+        "create-user", "ann@example.com", "--org", "Acme", "--data-dir", data, stdin=pw
+    )
+    assert made.returncode == 0, made.stderr
+    for name in ("", "tab\x01key", "k" * 256):
+        bad = run_cli(
+            "mint-key", "acme", name, "--scopes", "assets:read", "--data-dir", data
+        )
+        assert bad.returncode == 2, (name, bad.stderr)
+        assert bad.stderr.startswith("error: NAME "), bad.stderr
+    for org in ("99999999999999999999", "2147483648", "\u00b2"):
+        missing = run_cli(
+            "mint-key", org, "k", "--scopes", "assets:read", "--data-dir", data
+        )
+        assert missing.returncode == 1, (org, missing.stderr)
+        assert "not found" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_serve_starts_creates_data_dir_and_stops_cleanly(tmp_path):

@@ -110,11 +110,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
+    from trakrf_server.api.internal.validate import is_email
     from trakrf_server.auth.passwords import hash_password, password_problem
     from trakrf_server.db import Database
     from trakrf_server.errors import ApiError
     from trakrf_server.services import accounts
 
+    if not is_email(args.email):
+        return _wrong("EMAIL must be a valid email address")
+    if args.org is not None and _name_problem(args.org.strip()):
+        return _wrong(f"--org {_name_problem(args.org.strip())}")
     config = _config(args)
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
@@ -157,6 +162,8 @@ def cmd_mint_key(args: argparse.Namespace) -> int:
     from trakrf_server.models import Organization
     from trakrf_server.services import keys
 
+    if _name_problem(args.name):
+        return _wrong(f"NAME {_name_problem(args.name)}")
     config = _config(args)
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     unknown = [s for s in scopes if s not in keys.ALL_SCOPES]
@@ -200,8 +207,35 @@ def cmd_mint_key(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_ID = 2147483647
+
+
 def _as_int(text: str) -> int:
-    return int(text) if text.isdigit() else -1
+    """``text`` as an id, or -1 when it is none (ASCII digits, ID-1's range)."""
+    if not (text.isascii() and text.isdigit()):
+        return -1
+    value = int(text)
+    return value if value <= MAX_ID else -1
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` breaks the HTTP API's rule for org and key names, or None.
+
+    The command line creates what the web app creates, so it keeps the same
+    rules: 1-255 characters, no control characters (VAL-9).
+    """
+    from trakrf_server.services.validation import has_control
+
+    if not 1 <= len(name) <= 255:
+        return "must be 1-255 characters"
+    if has_control(name):
+        return "must not contain control characters (NUL, etc.)"
+    return None
+
+
+def _wrong(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 # --- import-reads -----------------------------------------------------------------

@@ -28,7 +28,8 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: str = "./data"
-    public_url: str = "http://127.0.0.1:8080"
+    # Empty = the address the server listens on (see Config.public_base).
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,22 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     cors: CorsConfig = field(default_factory=CorsConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+
+    @property
+    def public_base(self) -> str:
+        """``server.public_url``, else the address the server listens on.
+
+        Mailed links (reset, invitations) start here, so a server moved to
+        another port by TRAKRF_SERVER_PORT or --port links to that port.
+        """
+        if self.server.public_url:
+            return self.server.public_url
+        host = self.server.host
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.server.port}"
 
     @property
     def data_path(self) -> Path:

@@ -108,6 +108,40 @@ async def test_invalid_tokens(api, seed, ctx):
 
 
 @pytest.mark.gen_test
+async def test_session_claims_out_of_range_are_invalid_not_500(api, seed, ctx):
+    # AUTH-2 row 4, ID-1, ERR-5: a well-signed session token whose ids lie
+    # outside the id range, or whose exp is not a finite number, is an
+    # invalid token (401) wherever sessions are accepted, never a 500 and
+    # never a token that does not expire.
+    tenant = seed.tenant()
+    now = int(time.time())
+    good = {
+        "user_id": tenant.user_id,
+        "email": tenant.email,
+        "current_org_id": tenant.org_id,
+        "iat": now,
+        "exp": now + 600,
+    }
+    bad_claims = [
+        {"user_id": 2**70},
+        {"user_id": 2147483648},
+        {"user_id": 0},
+        {"current_org_id": 2**70},
+        {"current_org_id": -1},
+        {"exp": float("nan")},
+        {"exp": float("inf")},
+    ]
+    for extra in bad_claims:
+        token = jwt.encode({**good, **extra}, ctx.secret, algorithm="HS256")
+        for path in ("/api/v1/assets", "/api/v1/users/me"):
+            r = await api.get(path, token=token)
+            assert r.status == 401, (extra, path, r)
+            assert r.error["detail"] == INVALID
+    token = jwt.encode(good, ctx.secret, algorithm="HS256")
+    assert (await api.get("/api/v1/assets", token=token)).status == 200
+
+
+@pytest.mark.gen_test
 async def test_key_org_and_scopes_come_from_record_not_claims(api, seed, ctx):
     # AUTH-6
     a = seed.tenant()

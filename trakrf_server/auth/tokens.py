@@ -6,6 +6,7 @@ API-key record lookup (revoked, expired, org) happens in ``principals``.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import stat
@@ -21,6 +22,9 @@ API_KEY_ISSUER = "trakrf-api-key"
 API_KEY_AUDIENCE = "trakrf-api"
 # HMAC only: "none" and asymmetric algorithms are never accepted (JWT-1).
 ALGORITHMS = ["HS256", "HS384", "HS512"]
+# Every id this server mints into a token is a surrogate id (ID-1); a claim
+# outside that range names nothing and could not even be looked up.
+MAX_ID = 2147483647
 
 
 class TokenError(Exception):
@@ -126,7 +130,14 @@ def _expired(claims: dict[str, Any], required: bool) -> bool:
         return required
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
         return True
-    return exp <= time.time()
+    # NaN compares false with everything and would never expire.
+    return not math.isfinite(exp) or exp <= time.time()
+
+
+def _id_claim(value: object) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+    )
 
 
 def _api_key_claims(claims: dict[str, Any]) -> ApiKeyClaims:
@@ -153,10 +164,10 @@ def _session_claims(claims: dict[str, Any]) -> SessionClaims:
     user_id = claims.get("user_id")
     email = claims.get("email")
     org_id = claims.get("current_org_id")
-    if isinstance(user_id, bool) or not isinstance(user_id, int):
+    if not _id_claim(user_id):
         raise TokenError("bad user_id")
     if not isinstance(email, str):
         raise TokenError("bad email")
-    if org_id is not None and (isinstance(org_id, bool) or not isinstance(org_id, int)):
+    if org_id is not None and not _id_claim(org_id):
         raise TokenError("bad current_org_id")
     return SessionClaims(user_id=user_id, email=email, current_org_id=org_id)

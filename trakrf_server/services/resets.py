@@ -76,6 +76,10 @@ def reset_link(reset_url: str, public_url: str, token: str) -> str:
 
 
 def is_absolute_url(url: str) -> bool:
+    # urlsplit silently drops TAB, CR and LF, so a value carrying them would
+    # pass here and then reach the mailed link and the log line unchanged.
+    if any(ch <= " " or ch == "\x7f" for ch in url):
+        return False
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port

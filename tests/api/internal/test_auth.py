@@ -400,3 +400,27 @@ async def test_forgot_and_reset_validation(api):
     assert r.error["fields"][0]["field"] == "password"
     r = await api.post(RESET, {"token": "abc", "password": "long enough"})
     assert r.error["detail"] == "Invalid or expired reset link"
+
+
+@pytest.mark.gen_test
+async def test_reset_url_with_whitespace_or_controls_is_not_absolute(
+    api, seed, smtp_sink
+):
+    # INT-32: reset_url must be an absolute URL; a URL has no raw whitespace
+    # or control characters (VAL-9), and a CR LF in it would otherwise be
+    # copied into the mailed link and the server log.
+    tenant = seed.tenant()
+    for url in (
+        "https://track.example.com/\r\nX-Injected: 1",
+        "https://track.example.com/#reset\tpassword",
+        "https://track.example.com/ #reset",
+        "https://track.example.com/\x7f",
+    ):
+        r = await api.post(FORGOT, {"email": tenant.email, "reset_url": url})
+        assert r.status == 400, (url, r)
+        assert r.error["fields"][0]["field"] == "reset_url"
+        assert r.error["fields"][0]["code"] == "invalid_value"
+    from tornado import gen
+
+    await gen.sleep(0.2)
+    assert smtp_sink.messages == []

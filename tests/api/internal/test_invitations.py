@@ -70,6 +70,23 @@ async def test_link_base_falls_back_to_public_url(api, seed, smtp_sink):
 
 
 @pytest.mark.gen_test
+async def test_opaque_origin_falls_back_to_public_url(api, seed, smtp_sink):
+    # INT-21: the link base is the request's Origin, else the public URL; an
+    # opaque "null" origin or a non-URL names no page, so the link would be
+    # dead ("null/#accept-invite?...").
+    tenant = seed.tenant()
+    for n, origin in enumerate(("null", "app.example.org", "ftp://x.example")):
+        r = await invite(
+            api, tenant, email=f"o{n}@example.com", headers={"Origin": origin}
+        )
+        assert r.status == 201, r
+    messages = await smtp_sink.wait_for(3)
+    for message in messages:
+        body = message.get_content()
+        assert "https://track.example.com/#accept-invite?token=" in body, body
+
+
+@pytest.mark.gen_test
 async def test_create_conflicts_case_insensitive(api, seed, people, smtp_sink):
     # §7 409s, INT-70 (case-insensitive)
     tenant = seed.tenant()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -131,3 +132,27 @@ async def test_bcrypt_runs_off_loop_and_off_writer(api, monkeypatch):
     assert (await api.post("/api/v1/auth/login", login)).status == 200
     assert len(seen) == 2
     assert all(name.startswith("trakrf-bcrypt") for name in seen), seen
+
+
+def test_long_email_refused_without_running_the_validator(monkeypatch):
+    # INT-30/31 (valid e-mail), VAL-5 invalid_value: a megabyte-long e-mail is
+    # refused at once; the validator, whose cost grows with the string and
+    # which runs on the event loop, never sees more than an address can hold.
+    seen = []
+    real = validate.validate_email
+
+    def spy(value, **kw):
+        seen.append(len(value))
+        return real(value, **kw)
+
+    monkeypatch.setattr(validate, "validate_email", spy)
+    huge = "a" * (1 << 20) + "@example.com"
+    document = {"email": huge, "password": "12345678", "org_name": "Ab"}
+    err = parse(SignupBody, json.dumps(document).encode())
+    assert err.type == "validation_error"
+    assert [(f.field, f.code) for f in err.fields] == [("email", "invalid_value")]
+    assert seen == [] or max(seen) <= validate.MAX_EMAIL_CHARS
+    body = parse(
+        SignupBody, b'{"email":"a@example.com","password":"12345678","org_name":"Ab"}'
+    )
+    assert body.email == "a@example.com" and seen

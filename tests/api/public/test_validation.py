@@ -17,6 +17,7 @@ def wrong_type(key):
         (b'{"name": "a"', "Request body is not valid JSON"),
         (b'{"name": "a"} x', "Request body is not valid JSON"),
         (b'{"name": NaN}', "Request body is not valid JSON"),
+        (b'{"name": "a", "metadata": {"x": 1e400}}', "Request body is not valid JSON"),
         (b'{"name": "a\x00"}', "Request body is not valid JSON"),
         (b"null", "Request body must be a JSON object (RFC 7396)"),
         (b"[1]", "Request body could not be decoded as the expected type"),

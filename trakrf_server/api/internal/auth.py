@@ -136,7 +136,7 @@ class ForgotPasswordHandler(InternalHandler):
         found = await self.db.write(resets.request_reset, body.email)
         if found is not None:
             token, address = found
-            public_url = self.ctx.config.server.public_url
+            public_url = self.ctx.config.public_base
             link = resets.reset_link(body.reset_url, public_url, token)
             subject, text = resets.reset_mail(link)
             # Not awaited: a reply that waited for the mail server would tell

@@ -7,6 +7,7 @@ from typing import Any
 from trakrf_server.api.internal.common import InternalHandler
 from trakrf_server.api.internal.validate import BodyModel, Email, Role, id_param
 from trakrf_server.services import invitations
+from trakrf_server.services.resets import is_absolute_url
 from trakrf_server.timeutil import format_ts
 
 
@@ -18,7 +19,10 @@ class InviteBody(BodyModel):
 class InvitationMailMixin(InternalHandler):
     async def mail(self, letter: invitations.Letter) -> None:
         """Send the link (INT-21), based on the page the admin is using."""
-        base = self.request.headers.get("Origin") or self.ctx.config.server.public_url
+        # A browser sends "Origin: null" from opaque contexts; only a real
+        # http(s) origin can start a link someone follows.
+        origin = self.request.headers.get("Origin", "")
+        base = origin if is_absolute_url(origin) else self.ctx.config.public_base
         subject, text, link = invitations.invitation_mail(letter, base)
         await self.ctx.mailer.send(letter.invitation.email, subject, text, link)
 
