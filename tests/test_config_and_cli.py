@@ -159,3 +159,24 @@ def test_serve_starts_creates_data_dir_and_stops_cleanly(tmp_path):
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
     assert "shutting down" in output
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TRAKRF_SERVER_PORT": "99999"},
+        {"TRAKRF_SERVER_PORT": "0"},
+        {"TRAKRF_MQTT_PORT": "-1"},
+        {"TRAKRF_MAIL_SMTP_PORT": "65536"},
+    ],
+)
+def test_ports_out_of_range_are_config_errors(env):
+    with pytest.raises(ConfigError, match="from 1 to 65535"):
+        load_config(None, env=env)
+
+
+def test_cli_refuses_a_port_it_could_not_listen_on(tmp_path):
+    # Without the check the socket layer would listen on 99999 % 65536.
+    bad = run_cli("serve", "--port", "99999", "--data-dir", str(tmp_path))
+    assert bad.returncode == 2
+    assert "server.port must be a port from 1 to 65535" in bad.stderr
