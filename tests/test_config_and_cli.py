@@ -180,3 +180,27 @@ def test_cli_refuses_a_port_it_could_not_listen_on(tmp_path):
     bad = run_cli("serve", "--port", "99999", "--data-dir", str(tmp_path))
     assert bad.returncode == 2
     assert "server.port must be a port from 1 to 65535" in bad.stderr
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli(
+            "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")
+        )
+    assert done.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unusable_data_dir_is_an_error_not_a_traceback(tmp_path):
+    occupied = tmp_path / "a-file"
+    occupied.write_text("")
+    done = run_cli("migrate", "--data-dir", str(occupied))
+    assert done.returncode == 2
+    assert f"cannot create the data folder {occupied}" in done.stderr
+    assert "Traceback" not in done.stderr

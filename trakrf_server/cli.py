@@ -44,6 +44,10 @@ def _setup_logging(verbose: bool = False) -> None:
 # --- serve ------------------------------------------------------------------------
 
 
+class CannotListen(Exception):
+    """The address is taken, unknown or not this machine's."""
+
+
 async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
 
@@ -53,7 +57,12 @@ async def _serve(config: Config, ready: Any = None) -> None:
     ctx = make_context(config)
     app = make_app(ctx)
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=16 << 20)
-    server.listen(config.server.port, config.server.host)
+    try:
+        server.listen(config.server.port, config.server.host)
+    except OSError as exc:
+        ctx.db.close()
+        where = f"{config.server.host}:{config.server.port}"
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from None
     log.info(
         "trakrf-server %s listening on http://%s:%d (data in %s)",
         __version__,
@@ -81,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     try:
         asyncio.run(_serve(config))
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, CannotListen) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
