@@ -119,12 +119,24 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
+    from email_validator import EmailNotValidError, validate_email
+
     from trakrf_server.auth.passwords import hash_password, password_problem
     from trakrf_server.db import Database
     from trakrf_server.errors import ApiError
     from trakrf_server.services import accounts
 
     config = _config(args)
+    try:
+        # The rule signup and login apply: an address they refuse could never
+        # sign in.
+        validate_email(args.email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        print(
+            f"error: {args.email!r} is not a valid email address: {exc}",
+            file=sys.stderr,
+        )
+        return 2
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
@@ -165,8 +177,17 @@ def cmd_mint_key(args: argparse.Namespace) -> int:
     from trakrf_server.errors import ApiError
     from trakrf_server.models import Organization
     from trakrf_server.services import keys
+    from trakrf_server.services.validation import has_control
 
     config = _config(args)
+    if not 1 <= len(args.name) <= 255 or has_control(args.name):
+        # The web app's rule for key names (INT-81).
+        print(
+            "error: the key name must be 1 to 255 characters, "
+            "without control characters",
+            file=sys.stderr,
+        )
+        return 2
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     unknown = [s for s in scopes if s not in keys.ALL_SCOPES]
     if not scopes or unknown:
