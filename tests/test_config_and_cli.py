@@ -232,3 +232,9 @@ def test_cli_refuses_what_signup_and_the_web_app_refuse(tmp_path):
         )
         assert bad_name.returncode == 2, name
         assert "key name must be 1 to 255 characters" in bad_name.stderr
+
+
+def test_help_describes_the_program():
+    shown = run_cli("--help").stdout
+    assert "RFID asset-tracking server" in shown
+    assert "``" not in shown

@@ -324,7 +324,8 @@ def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, list]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="trakrf-server", description=__doc__.split("\n")[0]
+        prog="trakrf-server",
+        description="Self-hosted RFID asset-tracking server speaking the TrakRF API.",
     )
     parser.add_argument(
         "--version", action="version", version=f"trakrf-server {__version__}"
