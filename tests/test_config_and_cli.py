@@ -238,3 +238,46 @@ def test_help_describes_the_program():
     shown = run_cli("--help").stdout
     assert "RFID asset-tracking server" in shown
     assert "``" not in shown
+
+
+def test_create_user_asks_for_the_password_on_a_terminal(tmp_path):
+    # At a terminal the password is prompted for and not echoed, rather than
+    # read silently as a visible line.
+    import pty
+    import select
+    import signal
+    import time
+
+    def read_until(fd: int, text: bytes, seen: bytearray) -> None:
+        deadline = time.monotonic() + 30
+        while text not in seen:
+            assert time.monotonic() < deadline, bytes(seen)
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # the child closed the terminal
+                    chunk = b""
+                assert chunk, bytes(seen)
+                seen.extend(chunk)
+
+    argv = [sys.executable, str(ROOT / "run.py"), "create-user", "ann@example.com"]
+    argv += ["--data-dir", str(tmp_path / "data")]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child, on the new terminal
+        os.environ["TRAKRF_AUTH_BCRYPT_ROUNDS"] = "4"
+        os.execv(sys.executable, argv)
+    seen = bytearray()
+    try:
+        read_until(fd, b"Password", seen)
+        os.write(fd, b"a long password\n")
+        read_until(fd, b"created user", seen)
+    finally:
+        deadline = time.monotonic() + 10
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        status = done[1]
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, bytes(seen)
+    assert b"a long password" not in seen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import signal
 import sys
@@ -137,7 +138,10 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.email}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
         print(
