@@ -225,3 +225,58 @@ def test_serve_sign_up_restart(workdir):
         assert status == 200, body
         assert json.loads(body)["data"]["name"] == expected
     assert again.stop() == 0
+
+
+def _closure(requirement_files: list[str]) -> set[str]:
+    """Installed distributions these files ask for, with what they need in turn."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo = []
+    for name in requirement_files:
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-"):
+                todo.append(Requirement(line).name)
+    seen: set[str] = set()
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        try:
+            needs = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for text in needs:
+            wanted = Requirement(text)
+            if wanted.marker is None or wanted.marker.evaluate({"extra": ""}):
+                todo.append(wanted.name)
+    return seen
+
+
+def test_bundle_leaves_out_what_only_the_tests_need():
+    # Test tools in the same .venv (make test) bring packages that runtime
+    # dependencies import only if present (pydantic → rich → pygments, redis →
+    # requests, dnspython → anyio); they must not ride along in the executable.
+    readers = pytest.importorskip("PyInstaller.archive.readers")
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    needed = _closure(["requirements.txt", "requirements-build.txt"])
+    test_only = _closure(["requirements-test.txt"]) - needed
+    owners = metadata.packages_distributions()
+    test_modules = {
+        top
+        for top, dists in owners.items()
+        if {canonicalize_name(d) for d in dists} <= test_only
+    }
+    archive = readers.CArchiveReader(str(BINARY))
+    pyz = archive.open_embedded_archive(
+        next(name for name in archive.toc if name.startswith("PYZ"))
+    )
+    bundled = {name.split(".")[0] for name in pyz.toc}
+    assert not sorted(bundled & test_modules)

@@ -211,3 +211,125 @@ def test_serve_starts_creates_data_dir_and_stops_cleanly(tmp_path):
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
     assert "shutting down" in output
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TRAKRF_SERVER_PORT": "99999"},
+        {"TRAKRF_SERVER_PORT": "0"},
+        {"TRAKRF_MQTT_PORT": "-1"},
+        {"TRAKRF_MAIL_SMTP_PORT": "65536"},
+    ],
+)
+def test_ports_out_of_range_are_config_errors(env):
+    with pytest.raises(ConfigError, match="from 1 to 65535"):
+        load_config(None, env=env)
+
+
+def test_cli_refuses_a_port_it_could_not_listen_on(tmp_path):
+    # Without the check the socket layer would listen on 99999 % 65536.
+    bad = run_cli("serve", "--port", "99999", "--data-dir", str(tmp_path))
+    assert bad.returncode == 2
+    assert "server.port must be a port from 1 to 65535" in bad.stderr
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli(
+            "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")
+        )
+    assert done.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unusable_data_dir_is_an_error_not_a_traceback(tmp_path):
+    occupied = tmp_path / "a-file"
+    occupied.write_text("")
+    done = run_cli("migrate", "--data-dir", str(occupied))
+    assert done.returncode == 2
+    assert f"cannot create the data folder {occupied}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_refuses_what_signup_and_the_web_app_refuse(tmp_path):
+    data = tmp_path / "data"
+    # Login validates the address too, so such an account could never sign in.
+    bad_email = run_cli(
+        "create-user", "ann", "--data-dir", str(data), stdin="a long password\n"
+    )
+    assert bad_email.returncode == 2
+    assert "'ann' is not a valid email address" in bad_email.stderr
+    assert not data.exists()
+
+    made = run_cli(
+        "create-user",
+        "ann@example.com",
+        "--org",
+        "Acme",
+        "--data-dir",
+        str(data),
+        stdin="a long password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    for name in ("", "x" * 256, "tab\x01"):
+        bad_name = run_cli(
+            "mint-key", "acme", name, "--scopes", "assets:read", "--data-dir", str(data)
+        )
+        assert bad_name.returncode == 2, name
+        assert "key name must be 1 to 255 characters" in bad_name.stderr
+
+
+def test_help_describes_the_program():
+    shown = run_cli("--help").stdout
+    assert "RFID asset-tracking server" in shown
+    assert "``" not in shown
+
+
+def test_create_user_asks_for_the_password_on_a_terminal(tmp_path):
+    # At a terminal the password is prompted for and not echoed, rather than
+    # read silently as a visible line.
+    import pty
+    import select
+    import signal
+    import time
+
+    def read_until(fd: int, text: bytes, seen: bytearray) -> None:
+        deadline = time.monotonic() + 30
+        while text not in seen:
+            assert time.monotonic() < deadline, bytes(seen)
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # the child closed the terminal
+                    chunk = b""
+                assert chunk, bytes(seen)
+                seen.extend(chunk)
+
+    argv = [sys.executable, str(ROOT / "run.py"), "create-user", "ann@example.com"]
+    argv += ["--data-dir", str(tmp_path / "data")]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child, on the new terminal
+        os.environ["TRAKRF_AUTH_BCRYPT_ROUNDS"] = "4"
+        os.execv(sys.executable, argv)
+    seen = bytearray()
+    try:
+        read_until(fd, b"Password", seen)
+        os.write(fd, b"a long password\n")
+        read_until(fd, b"created user", seen)
+    finally:
+        deadline = time.monotonic() + 10
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        status = done[1]
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, bytes(seen)
+    assert b"a long password" not in seen

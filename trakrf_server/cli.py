@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import signal
 import sys
@@ -44,6 +45,10 @@ def _setup_logging(verbose: bool = False) -> None:
 # --- serve ------------------------------------------------------------------------
 
 
+class CannotListen(Exception):
+    """The address is taken, unknown or not this machine's."""
+
+
 async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
 
@@ -53,7 +58,12 @@ async def _serve(config: Config, ready: Any = None) -> None:
     ctx = make_context(config)
     app = make_app(ctx)
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=16 << 20)
-    server.listen(config.server.port, config.server.host)
+    try:
+        server.listen(config.server.port, config.server.host)
+    except OSError as exc:
+        ctx.db.close()
+        where = f"{config.server.host}:{config.server.port}"
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from None
     log.info(
         "trakrf-server %s listening on http://%s:%d (data in %s)",
         __version__,
@@ -81,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     try:
         asyncio.run(_serve(config))
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, CannotListen) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -121,7 +131,10 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     if args.org is not None and _name_problem(args.org.strip()):
         return _wrong(f"--org {_name_problem(args.org.strip())}")
     config = _config(args)
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.email}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password)
     if problem:
         print(
@@ -341,7 +354,8 @@ def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, int, 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="trakrf-server", description=__doc__.split("\n")[0]
+        prog="trakrf-server",
+        description="Self-hosted RFID asset-tracking server speaking the TrakRF API.",
     )
     parser.add_argument(
         "--version", action="version", version=f"trakrf-server {__version__}"

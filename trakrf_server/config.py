@@ -117,6 +117,9 @@ class Config:
         return _apply(self, overrides)
 
 
+PORT_KEYS = ("server.port", "mail.smtp_port", "mqtt.port")
+
+
 def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
     where = f"{section}.{key}"
     if isinstance(current, bool):
@@ -132,9 +135,14 @@ def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
         if isinstance(raw, bool):
             raise ConfigError(f"{where} must be an integer, got {raw!r}")
         try:
-            return int(raw)
+            value = int(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{where} must be an integer, got {raw!r}") from None
+        # The socket layer keeps only the low 16 bits, so 99999 would quietly
+        # become 34463.
+        if where in PORT_KEYS and not 1 <= value <= 65535:
+            raise ConfigError(f"{where} must be a port from 1 to 65535, got {value}")
+        return value
     return str(raw)
 
 

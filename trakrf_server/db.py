@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 
 import peewee
 
-from trakrf_server.config import Config
+from trakrf_server.config import Config, ConfigError
 
 log = logging.getLogger("trakrf.db")
 
@@ -112,7 +112,13 @@ class Database:
     def open(self, migrate: bool = True) -> None:
         """Bind the models to this database and apply pending migrations."""
         if isinstance(self.db, peewee.SqliteDatabase):
-            self.config.data_path.mkdir(parents=True, exist_ok=True)
+            folder = self.config.data_path
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create the data folder {folder}: {exc.strerror or exc}"
+                ) from None
         database.initialize(self.db)
         if migrate:
             from trakrf_server.migrate import apply_migrations
