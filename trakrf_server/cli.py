@@ -52,12 +52,14 @@ class CannotListen(Exception):
 async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
 
+    from trakrf_server.api.body_limit import MAX_BODY
     from trakrf_server.app import make_app, make_context
     from trakrf_server.mqtt import start_subscriber
 
     ctx = make_context(config)
     app = make_app(ctx)
-    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=16 << 20)
+    # The application sets each request's own limit (api/body_limit.py).
+    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=MAX_BODY)
     try:
         server.listen(config.server.port, config.server.host)
     except OSError as exc:

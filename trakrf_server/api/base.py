@@ -93,6 +93,8 @@ class ApiHandler(tornado.web.RequestHandler):
     own_query: tuple[str, ...] = ()
     # Whether the operation acts inside an organization (ORG-5, step 8).
     needs_org = True
+    # The error type of a body over the server's limit (api/body_limit.py).
+    too_large_type = "bad_request"
 
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
 

@@ -19,6 +19,8 @@ CT_MULTIPART = "Content-Type must be multipart/form-data"
 class BulkImportHandler(ApiHandler):
     methods = ("POST",)
     auth = "session"
+    # INT-101: a larger file is 413, also past the server's body limit.
+    too_large_type = "payload_too_large"
     # Bulk import is a manager's job (INT-10).
     scopes = {"POST": "assets:write"}
 
