@@ -3,7 +3,9 @@ reader threads; nothing here knows about HTTP."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from trakrf_server import timeutil
@@ -17,13 +19,24 @@ NOT_MEMBER = "You are not a member of this organization"
 
 
 def slugify(name: str) -> str:
-    """INT-30's org identifier: lower case, ``@``/``.`` → ``-``, other runs → ``-``."""
+    """INT-30's org identifier: lower case, ``@``/``.`` → ``-``, other runs → ``-``.
+
+    A name with no ASCII letter or digit (``日本語の会社``) would slug to ``""``
+    and every later such name would collide with it; those get ``org-`` and a
+    digest of the name instead, so only the same name collides, as for others.
+    """
     slug = name.strip().lower().replace("@", "-").replace(".", "-")
-    return _SLUG_JUNK.sub("-", slug).strip("-")
+    slug = _SLUG_JUNK.sub("-", slug).strip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha256(unicodedata.normalize("NFC", name.strip()).encode())
+    return f"org-{digest.hexdigest()[:10]}"
 
 
 def email_key(email: str) -> str:
-    return email.strip().lower()
+    """The form two spellings of one address share: NFC, trimmed, lower case
+    (``ü`` typed as one code point or as ``u`` and a combining mark)."""
+    return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -75,6 +75,35 @@ async def test_signup_creates_user_org_and_admin_session(api, ctx):
 
 
 @pytest.mark.gen_test
+async def test_signup_org_names_without_ascii_get_distinct_identifiers(api, ctx):
+    # INT-30's slug of such a name is empty; each name still gets its own
+    # identifier, and the same name still collides
+    idents = []
+    for n, name in enumerate(("日本語の会社", "Ωμέγα", "!!!")):
+        r = await signup(api, email=f"u{n}@example.com", org_name=name)
+        assert r.status == 201, r
+        org_id = claims(ctx, r.json()["data"]["token"])["current_org_id"]
+        got = await api.get(f"/api/v1/orgs/{org_id}", token=r.json()["data"]["token"])
+        idents.append(got.json()["data"]["identifier"])
+    assert len(set(idents)) == 3 and all(i.startswith("org-") for i in idents)
+    r = await signup(api, email="u9@example.com", org_name="日本語の会社")
+    assert r.status == 409
+    assert r.error["detail"] == "Organization identifier already taken"
+
+
+@pytest.mark.gen_test
+async def test_signup_one_address_in_two_unicode_spellings(api):
+    # INT-30 "Email already exists": NFC and NFD spellings are one address
+    composed = "\u00fcber@example.com"
+    decomposed = "u\u0308ber@example.com"
+    assert (await signup(api, email=composed)).status == 201
+    r = await signup(api, email=decomposed, org_name="Other Org")
+    assert r.status == 409 and r.error["detail"] == "Email already exists"
+    r = await api.post(LOGIN, {"email": decomposed, "password": "long enough"})
+    assert r.status == 200, r
+
+
+@pytest.mark.gen_test
 async def test_signup_conflicts(api):
     # INT-30: 409 Email already exists (case-insensitively) / identifier taken
     assert (await signup(api)).status == 201
