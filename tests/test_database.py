@@ -30,6 +30,8 @@ def test_secret_file_is_private(ctx, config):
     secret_file = config.data_path / "secret.key"
     assert secret_file.exists()
     assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    # the folder it creates, with the database and its password hashes, too
+    assert oct(config.data_path.stat().st_mode & 0o777) == "0o700"
     assert secret_file.read_text().strip() == ctx.secret
 
 

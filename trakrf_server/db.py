@@ -114,7 +114,8 @@ class Database:
         if isinstance(self.db, peewee.SqliteDatabase):
             folder = self.config.data_path
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                # The database holds password hashes: only its owner reads it.
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(
                     f"cannot create the data folder {folder}: {exc.strerror or exc}"

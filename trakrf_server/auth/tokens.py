@@ -53,7 +53,7 @@ def load_or_create_secret(configured: str, data_dir: Path) -> str:
     path = data_dir / "secret.key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
     fd = os.open(
         path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR
