@@ -29,6 +29,7 @@ export async function render(screen, params) {
   const alert = alertBox();
   const body = h("div", { class: "list-body" });
   const stats = h("div", { class: "stats" });
+  const notice = h("div", { id: "asset-notice" });
 
   const q = field({ label: "Search", name: "q", type: "search", hint: "Asset ID, name, description or tag number." });
   const loc = field({ label: "Location", name: "location", control: select(
@@ -124,10 +125,17 @@ export async function render(screen, params) {
 
   async function createAsset(prefillTag = "") {
     const created = await openDialog("Create asset", (close) => assetCreateForm(tree, prefillTag, close), { wide: true });
-    if (created) {
+    if (!created) return;
+    if (prefillTag) {
+      // Registered from an inventory scan: the scan is waiting there.
+      replace(notice, h("p", { class: "alert ok", role: "status" },
+        `Created ${created.external_key} with tag ${prefillTag}. `,
+        h("a", { href: "#inventory" }, "Back to Inventory")));
+      history.replaceState(null, "", "#assets");
+    } else {
       toast(`Created ${created.external_key}`);
-      reload();
     }
+    reload();
   }
 
   async function editAsset(a) {
@@ -140,6 +148,7 @@ export async function render(screen, params) {
       canEdit() ? h("button", { type: "button", class: "primary", id: "create-asset", onclick: () => createAsset() }, "Create Asset") : null,
       h("button", { type: "button", onclick: () => shareAssets(baseQuery(), locById) }, "Share")),
     alert,
+    notice,
     h("div", { class: "filters" }, q, loc, sort, status),
     stats,
     body,

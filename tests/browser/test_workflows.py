@@ -1,0 +1,54 @@
+"""Work that spans screens: an inventory scan kept while a tag is registered,
+saving a scan once, assets outside their valid dates, and the links between
+locations, reports and the ID forms.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import needs_chromium
+from tests.browser.test_usability import make_site, sign_in_as, signup
+
+pytestmark = needs_chromium
+
+UNKNOWN = "E2000000000000000000F00D"
+
+
+def stat(page: Page, name: str):
+    return page.locator(f'[data-stat="{name}"] .stat-value')
+
+
+def test_inventory_session_survives_registering_a_tag(page: Page, server):
+    token = signup(server, "rita@example.com", "Rita Racks")
+    make_site(server, token)
+    sign_in_as(page, server, token, "inventory")
+    page.get_by_label("Location").select_option("SH-B")
+    page.keyboard.type(f"E2000000000000000000D001\n{UNKNOWN}\n")
+    unknown = page.locator(f'#inv-table tr[data-epc="{UNKNOWN}"]')
+    expect(unknown).to_contain_text("Not listed")
+
+    # Register opens the asset form with the tag filled in; Back returns to
+    # the same scan.
+    unknown.get_by_role("link", name="Register").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_label("Tag number")).to_have_value(UNKNOWN)
+    page.go_back()
+    expect(page.get_by_role("heading", name="Inventory")).to_be_visible()
+    expect(page.locator("#inv-table tbody tr")).to_have_count(2)
+    expect(page.get_by_label("Location")).to_have_value("SH-B")
+
+    # Registered, the tag is found when the person comes back.
+    unknown.get_by_role("link", name="Register").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Name").fill("Ladder")
+    dialog.get_by_role("button", name="Create asset").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    page.get_by_role("link", name="Back to Inventory").click()
+    expect(unknown.locator('td[data-label="Item"]')).to_contain_text("Ladder")
+    expect(stat(page, "found")).to_have_text("2")
+    expect(stat(page, "not-listed")).to_have_text("0")
+    expect(page.get_by_label("Location")).to_have_value("SH-B")
+    page.locator("#inv-save").click()
+    expect(page.locator("#inv-saved")).to_have_text("Saved 2 assets at Shelf B.")
+    assert page.problems == []
