@@ -52,3 +52,53 @@ def test_inventory_session_survives_registering_a_tag(page: Page, server):
     page.locator("#inv-save").click()
     expect(page.locator("#inv-saved")).to_have_text("Saved 2 assets at Shelf B.")
     assert page.problems == []
+
+
+def test_inventory_saves_each_read_once(page: Page, server):
+    token = signup(server, "sven@example.com", "Sven Stores")
+    make_site(server, token)
+    saves = []
+    page.on(
+        "request",
+        lambda r: (
+            saves.append(r.post_data_json)
+            if r.url.endswith("/inventory/save")
+            else None
+        ),
+    )
+    sign_in_as(page, server, token, "inventory")
+    page.get_by_label("Location").select_option("SH-B")
+    page.keyboard.type("E2000000000000000000D001\n")
+    save = page.locator("#inv-save")
+    expect(save).to_be_enabled()
+    save.click()
+    expect(page.locator("#inv-saved")).to_have_text("Saved 1 asset at Shelf B.")
+    # Saved: a second click would record the same scan again.
+    expect(save).to_be_disabled()
+    expect(page.locator("#inv-save-hint")).to_have_text(
+        "Everything scanned is saved at Shelf B. "
+        "Scan more tags or pick another location to save again."
+    )
+    # Reading the same tag again adds nothing to save.
+    page.keyboard.type("E2000000000000000000D001\n")
+    expect(page.locator("#inv-table td[data-label='Reads']")).to_have_text("2")
+    expect(save).to_be_disabled()
+    # A new asset is saved on its own ...
+    page.keyboard.type("E2000000000000000000D002\n")
+    expect(save).to_be_enabled()
+    save.click()
+    expect(page.locator("#inv-saved")).to_have_text("Saved 1 asset at Shelf B.")
+    expect(save).to_be_disabled()
+    # ... and another location takes every scanned asset.
+    page.get_by_label("Location").select_option("SH-A")
+    expect(save).to_be_enabled()
+    expect(page.locator("#inv-save-hint")).to_have_text("")
+    save.click()
+    expect(page.locator("#inv-saved")).to_have_text("Saved 2 assets at Shelf A.")
+    expect(save).to_be_disabled()
+    assert [s["asset_identifiers"] for s in saves] == [
+        ["DRL-1"],
+        ["DRL-2"],
+        ["DRL-1", "DRL-2"],
+    ]
+    assert page.problems == []

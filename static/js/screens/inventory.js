@@ -26,6 +26,7 @@ function keptSession() {
       scanned: new Map(), // epcKey → {value, count, match, pending}
       expected: null, // Set of epcKey from a reconcile CSV
       location: "",
+      saved: new Map(), // asset external key → location key it was saved at
       audio: false,
     };
   }
@@ -40,6 +41,7 @@ export async function render(screen) {
 
   const tree = await loadLocationTree();
   const locNames = new Map(tree.map((l) => [l.id, l.name]));
+  const locByKey = new Map(tree.map((l) => [l.external_key, l]));
   if (!tree.some((l) => l.external_key === session.location)) session.location = "";
   const picker = select(locationOptions(tree, { none: "Select a location…" }),
     session.location, { id: "inv-location", name: "location_identifier" });
@@ -51,6 +53,7 @@ export async function render(screen) {
   const stats = h("div", { class: "stats", id: "inv-stats" });
   const list = h("div", { class: "inv-list" });
   const saveBtn = h("button", { type: "button", class: "primary", id: "inv-save" }, "Save");
+  const saveHint = h("span", { class: "hint", id: "inv-save-hint" });
   const audioBtn = h("button",
     { type: "button", "aria-pressed": String(session.audio) },
     session.audio ? "Audio on" : "Audio off");
@@ -75,7 +78,8 @@ export async function render(screen) {
       found: rows.filter((r) => r.match && r.match.entity_type === "asset").length,
       notListed: rows.filter((r) => !r.pending && !r.match).length,
       saveable: assets.size,
-      assetKeys: [...assets],
+      // Assets not saved at the picked location yet in this session.
+      unsaved: [...assets].filter((k) => session.saved.get(k) !== session.location),
       missing: session.expected
         ? [...session.expected].filter((k) => !scanned.has(k)).length
         : null,
@@ -93,8 +97,17 @@ export async function render(screen) {
       stat("Saveable", c.saveable, "saveable"),
       stat("Total scanned", c.total, "total"));
     const mayScan = canScan();
-    saveBtn.disabled = !mayScan || c.saveable === 0 || !picker.value;
+    const allSaved = c.saveable > 0 && c.unsaved.length === 0;
+    saveBtn.disabled = !mayScan || c.saveable === 0 || !picker.value || allSaved;
     saveBtn.title = !mayScan ? "Your role cannot save scans" : !picker.value ? "Pick a location first" : c.saveable === 0 ? "No registered assets scanned yet" : "";
+    const here = locByKey.get(session.location);
+    if (mayScan && here && allSaved) {
+      saveBtn.title = "Already saved";
+      saveHint.textContent = `Everything scanned is saved at ${here.name}. `
+        + "Scan more tags or pick another location to save again.";
+    } else {
+      saveHint.textContent = "";
+    }
     if (!scanned.size) {
       replace(list, empty("No tags scanned yet. Pick a location, click into Scan tag and scan, or paste tag numbers."));
       return;
@@ -224,11 +237,13 @@ export async function render(screen) {
     const c = counts();
     try {
       const res = await api("POST", "/inventory/save", {
-        body: { location_identifier: picker.value, asset_identifiers: c.assetKeys },
+        body: { location_identifier: picker.value, asset_identifiers: c.unsaved },
       });
       const d = res.data;
-      // The saved assets are at that location now (INT-90).
-      const saved = new Set(c.assetKeys);
+      // The saved assets are at that location now (INT-90); a second click
+      // must not record the same reads again.
+      for (const k of c.unsaved) session.saved.set(k, picker.value);
+      const saved = new Set(c.unsaved);
       for (const r of scanned.values()) {
         const a = r.match && r.match.entity_type === "asset" ? r.match.asset : null;
         if (a && saved.has(a.external_key)) {
@@ -250,6 +265,7 @@ export async function render(screen) {
   const clear = () => {
     scanned.clear();
     session.expected = null;
+    session.saved.clear();
     csvInput.value = "";
     result.replaceChildren();
     draw();
@@ -269,7 +285,8 @@ export async function render(screen) {
     tree.length ? null : h("p", { class: "alert info" }, "There are no locations yet. ", h("a", { href: "#locations" }, "Create a location"), " to save scans."),
     h("div", { class: "inv-controls" }, locField, wedge, h("div", { class: "paste" }, pasteBox, addPasted)),
     stats,
-    h("div", { class: "actions" }, saveBtn, canScan() ? null : h("span", { class: "hint" }, "Your role can view scans but not save them.")),
+    h("div", { class: "actions" }, saveBtn, saveHint, canScan() ? null
+      : h("span", { class: "hint" }, "Your role can view scans but not save them.")),
     result,
     list);
   session.redraw = draw;
