@@ -102,3 +102,48 @@ def test_inventory_saves_each_read_once(page: Page, server):
         ["DRL-1", "DRL-2"],
     ]
     assert page.problems == []
+
+
+def test_asset_outside_its_valid_dates_can_be_found(page: Page, server):
+    """The list shows only currently effective assets (CONTRACT PAGE-15)."""
+    token = signup(server, "vera@example.com", "Vera Vaults")
+    sign_in_as(page, server, token, "assets")
+    page.locator("#create-asset").click()
+    dialog = page.locator("dialog[open]")
+    warning = dialog.locator('.alert.warn[role="status"]')
+    dialog.get_by_label("Name").fill("Retired drill")
+    dialog.get_by_label("Asset ID").fill("OLD-1")
+    expect(warning).to_be_hidden()
+    dialog.get_by_label("Valid from").fill("2999-01-01T08:00")
+    expect(warning).to_have_text(
+        "Valid from is in the future: this asset will not show in the asset list "
+        "or search. A link to open it appears after it is created."
+    )
+    dialog.get_by_label("Valid from").fill("")
+    expect(warning).to_be_hidden()
+    dialog.get_by_label("Valid to").fill("2020-01-01T08:00")
+    expect(warning).to_contain_text("Valid to is in the past: this asset will not")
+    dialog.get_by_role("button", name="Create asset").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+
+    notice = page.locator("#asset-notice")
+    expect(notice).to_contain_text(
+        "Created OLD-1. Valid to is in the past, so the asset list and search "
+        "do not show it."
+    )
+    expect(page.get_by_text("No assets yet.")).to_be_visible()
+    notice.get_by_role("link", name="Open OLD-1").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_role("heading", name="Edit OLD-1")).to_be_visible()
+    expect(dialog.get_by_label("Name")).to_have_value("Retired drill")
+    expect(dialog.locator('.alert.warn[role="status"]')).to_contain_text(
+        "Valid to is in the past"
+    )
+    # Clearing the end date brings it back into the list.
+    dialog.get_by_label("Valid to").fill("")
+    expect(dialog.locator('.alert.warn[role="status"]')).to_be_hidden()
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog.locator(".alert.ok")).to_have_text("Saved.")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.locator('#assets-table tr[data-key="OLD-1"]')).to_be_visible()
+    assert page.problems == []
