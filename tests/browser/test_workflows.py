@@ -8,7 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import needs_chromium
-from tests.browser.test_usability import make_site, sign_in_as, signup
+from tests.browser.test_usability import call, make_site, sign_in_as, signup
 
 pytestmark = needs_chromium
 
@@ -146,4 +146,27 @@ def test_asset_outside_its_valid_dates_can_be_found(page: Page, server):
     expect(dialog.locator(".alert.ok")).to_have_text("Saved.")
     dialog.get_by_role("button", name="Close").click()
     expect(page.locator('#assets-table tr[data-key="OLD-1"]')).to_be_visible()
+    assert page.problems == []
+
+
+def test_location_opens_its_report(page: Page, server):
+    """The report filtered to one location (CONTRACT REPORT-4)."""
+    token = signup(server, "lars@example.com", "Lars Lockers")
+    make_site(server, token)
+    body = {"location_identifier": "SH-B", "asset_identifiers": ["DRL-2"]}
+    call(server, "POST", "/inventory/save", body, token)
+    sign_in_as(page, server, token, "locations")
+    page.locator("#location-tree").get_by_role("button", name="Shelf B").click()
+    page.get_by_role("link", name="See which assets are here").click()
+    expect(page.get_by_role("heading", name="Reports")).to_be_visible()
+    rows = page.locator("#report-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-asset", "DRL-2")
+    shelf_b = call(server, "GET", "/locations?external_key=SH-B", token=token)
+    expect(page.get_by_label("Location", exact=True)).to_have_value(
+        str(shelf_b["data"][0]["id"])
+    )
+    # The filter is the screen's own: clearing it shows every location.
+    page.get_by_label("Location", exact=True).select_option("")
+    expect(rows).to_have_count(2)
     assert page.problems == []

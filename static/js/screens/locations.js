@@ -102,7 +102,8 @@ export async function render(screen, params) {
         h("button", { type: "button", class: "danger", onclick: () => remove(loc, panelAlert) }, "Delete")) : null,
       h("h3", {}, "Tags"),
       edit ? tagManager(`/locations/${loc.id}/tags`, loc.tags) : tagChips(loc.tags),
-      h("p", {}, h("a", { href: "#reports" }, "See which assets are here")));
+      h("p", {}, h("a", { href: `#reports?location_id=${loc.id}` },
+        "See which assets are here")));
   }
 
   async function create(parent) {
