@@ -170,3 +170,33 @@ def test_location_opens_its_report(page: Page, server):
     page.get_by_label("Location", exact=True).select_option("")
     expect(rows).to_have_count(2)
     assert page.problems == []
+
+
+def test_id_changes_are_not_called_rename(page: Page, server):
+    """Edit changes the name; the other button changes the ID (CONTRACT EK-7)."""
+    token = signup(server, "ivo@example.com", "Ivo Items")
+    make_site(server, token)
+    sign_in_as(page, server, token, "locations")
+    page.locator("#location-tree").get_by_role("button", name="Shelf A").click()
+    detail = page.locator("#location-detail")
+    expect(detail.get_by_role("button", name="Edit")).to_be_visible()
+    expect(detail.get_by_role("button", name="Rename")).to_have_count(0)
+    detail.get_by_role("button", name="Change ID").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_role("heading")).to_have_text(
+        "Change the Location ID of Shelf A"
+    )
+    dialog.get_by_label("Location ID").fill("SHELF-A")
+    dialog.get_by_role("button", name="Change ID").click()
+    expect(detail.locator("code")).to_have_text("SHELF-A")
+    expect(detail.get_by_role("heading", name="Shelf A")).to_be_visible()
+
+    page.goto(f"{server.url}/#assets")
+    page.get_by_role("button", name="Edit Drill 1").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.get_by_role("button", name="Rename")).to_have_count(0)
+    dialog.get_by_label("Asset ID").fill("DRILL-1")
+    dialog.get_by_role("button", name="Change ID").click()
+    expect(dialog.get_by_text("Asset ID is now DRILL-1.")).to_be_visible()
+    expect(dialog.get_by_label("Name")).to_have_value("Drill 1")
+    assert page.problems == []

@@ -308,8 +308,9 @@ function assetEditPanel(asset) {
   const newKey = field({ label: "Asset ID", name: "external_key", value: asset.external_key, required: true, attrs: { autocomplete: "off" } });
   const rename = form({
     fields: [newKey],
-    submitLabel: "Rename",
-    busyLabel: "Renaming…",
+    // The name is under Details; this changes the Asset ID only.
+    submitLabel: "Change ID",
+    busyLabel: "Changing…",
     cls: "inline",
     onSubmit: async () => {
       const res = await api("POST", `/assets/${current.id}/rename`, { body: { external_key: newKey.control.value.trim() } });
