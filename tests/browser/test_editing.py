@@ -53,7 +53,7 @@ def test_asset_edit_rename_tags_and_paging(page: Page, server):
     assert patches[-1][0]["content-type"] == "application/merge-patch+json"
 
     dialog.get_by_label("Asset ID").fill("CR-007")
-    dialog.get_by_role("button", name="Rename").click()
+    dialog.get_by_role("button", name="Change ID").click()
     expect(dialog.get_by_text("Asset ID is now CR-007.")).to_be_visible()
 
     dialog.get_by_label("Tag number").fill("E200AA")
@@ -104,10 +104,10 @@ def test_location_move_rename_and_orgs(page: Page, server):
     dialog.get_by_role("button", name="Move").click()
     expect(page.locator("#location-detail")).to_contain_text("Site B / Shelf")
 
-    page.get_by_role("button", name="Rename").click()
+    page.get_by_role("button", name="Change ID").click()
     dialog = page.locator("dialog[open]")
     dialog.get_by_label("Location ID").fill("SHELF-B")
-    dialog.get_by_role("button", name="Rename").click()
+    dialog.get_by_role("button", name="Change ID").click()
     expect(page.locator("#location-detail code")).to_have_text("SHELF-B")
 
     page.get_by_role("button", name="Move").click()

@@ -29,6 +29,7 @@ export async function render(screen, params) {
   const alert = alertBox();
   const body = h("div", { class: "list-body" });
   const stats = h("div", { class: "stats" });
+  const notice = h("div", { id: "asset-notice" });
 
   const q = field({ label: "Search", name: "q", type: "search", hint: "Asset ID, name, description or tag number." });
   const loc = field({ label: "Location", name: "location", control: select(
@@ -124,10 +125,28 @@ export async function render(screen, params) {
 
   async function createAsset(prefillTag = "") {
     const created = await openDialog("Create asset", (close) => assetCreateForm(tree, prefillTag, close), { wide: true });
-    if (created) {
-      toast(`Created ${created.external_key}`);
-      reload();
+    if (!created) return;
+    const key = created.external_key;
+    const hidden = outOfEffect(created.valid_from, created.valid_to);
+    if (hidden) {
+      // Lists show only currently effective assets (CONTRACT PAGE-15); the
+      // asset itself opens by its id.
+      const back = h("a", { href: "#inventory" }, "Back to Inventory");
+      replace(notice, h("p", { class: "alert warn", role: "status" },
+        `Created ${key}. ${hidden}, so the asset list and search do not show it. `,
+        h("a", { href: `#assets?id=${created.id}` }, `Open ${key}`),
+        prefillTag ? [" · ", back] : null));
+    } else if (prefillTag) {
+      // Registered from an inventory scan: the scan is waiting there.
+      replace(notice, h("p", { class: "alert ok", role: "status" },
+        `Created ${key} with tag ${prefillTag}. `,
+        h("a", { href: "#inventory" }, "Back to Inventory")));
+    } else {
+      replace(notice);
+      toast(`Created ${key}`);
     }
+    if (prefillTag) history.replaceState(null, "", "#assets");
+    reload();
   }
 
   async function editAsset(a) {
@@ -140,12 +159,59 @@ export async function render(screen, params) {
       canEdit() ? h("button", { type: "button", class: "primary", id: "create-asset", onclick: () => createAsset() }, "Create Asset") : null,
       h("button", { type: "button", onclick: () => shareAssets(baseQuery(), locById) }, "Share")),
     alert,
+    notice,
     h("div", { class: "filters" }, q, loc, sort, status),
     stats,
     body,
     canEdit() ? h("button", { type: "button", class: "fab", "aria-label": "Create asset", onclick: () => createAsset() }, "+") : null);
   await load();
   if (params.get("new_tag") && canEdit()) createAsset(params.get("new_tag"));
+  else if (params.get("id") && canEdit()) openById(params.get("id"));
+
+  // A link to one asset, also one the list does not show (path lookups ignore
+  // the validity window: CONTRACT ASSET-8).
+  async function openById(id) {
+    let asset;
+    try {
+      asset = (await api("GET", `/assets/${encodeURIComponent(id)}`)).data;
+    } catch (err) {
+      const missing = err.status === 404 || err.status === 400;
+      alert.show(missing ? `No asset with id ${id}.` : err.detail);
+      return;
+    }
+    await editAsset(asset);
+    history.replaceState(null, "", "#assets");
+  }
+}
+
+/**
+ * Why an asset with these validity dates is left out of the list and search
+ * (CONTRACT PAGE-15), or "" when it is in effect now.
+ */
+export function outOfEffect(validFrom, validTo, now = Date.now()) {
+  const at = (ts) => new Date(ts).getTime();
+  if (validTo && at(validTo) <= now) return "Valid to is in the past";
+  if (validFrom && at(validFrom) > now) return "Valid from is in the future";
+  return "";
+}
+
+/** A warning under the validity fields, kept up to date while they are edited. */
+function validityWarning(from, to, after = "") {
+  const note = h("p", { class: "alert warn", role: "status", hidden: true });
+  const update = () => {
+    const why = outOfEffect(fromLocalInput(from.control.value),
+      fromLocalInput(to.control.value));
+    note.textContent = why
+      ? `${why}: this asset will not show in the asset list or search.${after}`
+      : "";
+    note.hidden = !why;
+  };
+  for (const f of [from, to]) {
+    f.control.addEventListener("input", update);
+    f.control.addEventListener("change", update);
+  }
+  update();
+  return note;
 }
 
 async function shareAssets(query, locById) {
@@ -188,7 +254,9 @@ function assetCreateForm(tree, prefillTag, close) {
   const to = field({ label: "Valid to", name: "valid_to", type: "datetime-local", hint: "Blank = no end." });
   const tags = tagRows(prefillTag);
   return form({
-    fields: [key, name, desc, loc, h("div", { class: "two" }, from, to), active, tags],
+    fields: [key, name, desc, loc, h("div", { class: "two" }, from, to),
+      validityWarning(from, to, " A link to open it appears after it is created."),
+      active, tags],
     submitLabel: "Create asset",
     busyLabel: "Creating…",
     onSubmit: async () => {
@@ -216,7 +284,8 @@ function assetEditPanel(asset) {
   const from = field({ label: "Valid from", name: "valid_from", type: "datetime-local", value: toLocalInput(asset.valid_from) });
   const to = field({ label: "Valid to", name: "valid_to", type: "datetime-local", value: toLocalInput(asset.valid_to), hint: "Blank = no end." });
   const details = form({
-    fields: [name, desc, h("div", { class: "two" }, from, to), active,
+    fields: [name, desc, h("div", { class: "two" }, from, to),
+      validityWarning(from, to), active,
       h("p", { class: "hint" }, `Location: ${asset.location_external_key || "none"} — it changes when the asset is scanned somewhere.`)],
     submitLabel: "Save changes",
     busyLabel: "Saving…",
@@ -239,8 +308,9 @@ function assetEditPanel(asset) {
   const newKey = field({ label: "Asset ID", name: "external_key", value: asset.external_key, required: true, attrs: { autocomplete: "off" } });
   const rename = form({
     fields: [newKey],
-    submitLabel: "Rename",
-    busyLabel: "Renaming…",
+    // The name is under Details; this changes the Asset ID only.
+    submitLabel: "Change ID",
+    busyLabel: "Changing…",
     cls: "inline",
     onSubmit: async () => {
       const res = await api("POST", `/assets/${current.id}/rename`, { body: { external_key: newKey.control.value.trim() } });

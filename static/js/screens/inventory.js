@@ -1,29 +1,50 @@
 // Inventory session (SCREENS #inventory, keyboard fallback): tags arrive from a
 // keyboard-wedge reader (EPC + Enter) or pasted one per line, are looked up in
 // batches (INT-100) and Save records the matched assets at the picked location
-// (INT-90).
+// (INT-90). The session (reads, location, expected tags) is kept while the page
+// is open, so a person who opens Assets to register a tag comes back to it.
 
 import { api } from "../api.js";
 import { h, append, replace } from "../dom.js";
 import { alertBox, field, heading, select, stat, empty, showError, busy, downloadCsv, toast } from "../ui.js";
 import { loadLocationTree, locationOptions, epcKey } from "../data.js";
-import { canScan, currentOrg } from "../state.js";
+import { canEdit, canScan, currentOrg, state } from "../state.js";
 
 const BATCH = 500; // INT-100 batch limit
 // First cells that name the column rather than hold a tag ("epc" heads this
 // screen's own Share file).
 const HEADERS = new Set(["epc", "tag", "tag number", "tag_number"]);
 
+let kept = null;
+
+/** The scanning session of this user in the current org, started on first use. */
+function keptSession() {
+  const owner = `${state.me.id}:${currentOrg().id}`;
+  if (!kept || kept.owner !== owner) {
+    kept = {
+      owner,
+      scanned: new Map(), // epcKey → {value, count, match, pending}
+      expected: null, // Set of epcKey from a reconcile CSV
+      location: "",
+      saved: new Map(), // asset external key → location key it was saved at
+      audio: false,
+    };
+  }
+  return kept;
+}
+
 export async function render(screen) {
-  const scanned = new Map(); // epcKey → {value, count, match, pending}
-  let expected = null; // Set of epcKey from a reconcile CSV
-  let audio = false;
+  const session = keptSession();
+  const { scanned } = session;
   let audioCtx = null;
   const alert = alertBox();
 
   const tree = await loadLocationTree();
   const locNames = new Map(tree.map((l) => [l.id, l.name]));
-  const picker = select(locationOptions(tree, { none: "Select a location…" }), "", { id: "inv-location", name: "location_identifier" });
+  const locByKey = new Map(tree.map((l) => [l.external_key, l]));
+  if (!tree.some((l) => l.external_key === session.location)) session.location = "";
+  const picker = select(locationOptions(tree, { none: "Select a location…" }),
+    session.location, { id: "inv-location", name: "location_identifier" });
   const locField = h("div", { class: "field" }, h("label", { for: "inv-location" }, "Location"), picker,
     h("p", { class: "field-error", dataset: { field: "location_identifier" } }));
   const wedge = field({ label: "Scan tag", name: "epc", hint: "Click here and scan: a keyboard-wedge or USB reader types each tag number and Enter. You can also type one and press Enter.", attrs: { autocomplete: "off", spellcheck: "false" } });
@@ -32,12 +53,15 @@ export async function render(screen) {
   const stats = h("div", { class: "stats", id: "inv-stats" });
   const list = h("div", { class: "inv-list" });
   const saveBtn = h("button", { type: "button", class: "primary", id: "inv-save" }, "Save");
-  const audioBtn = h("button", { type: "button", "aria-pressed": "false" }, "Audio off");
+  const saveHint = h("span", { class: "hint", id: "inv-save-hint" });
+  const audioBtn = h("button",
+    { type: "button", "aria-pressed": String(session.audio) },
+    session.audio ? "Audio on" : "Audio off");
   const csvInput = h("input", { type: "file", accept: ".csv,text/csv,text/plain", id: "inv-reconcile", hidden: true, "aria-label": "Expected tags CSV" });
   const result = h("div", { "aria-live": "polite" });
 
   function beep() {
-    if (!audio) return;
+    if (!session.audio) return;
     audioCtx = audioCtx || new AudioContext();
     const osc = audioCtx.createOscillator();
     osc.frequency.value = 880;
@@ -54,23 +78,36 @@ export async function render(screen) {
       found: rows.filter((r) => r.match && r.match.entity_type === "asset").length,
       notListed: rows.filter((r) => !r.pending && !r.match).length,
       saveable: assets.size,
-      assetKeys: [...assets],
-      missing: expected ? [...expected].filter((k) => !scanned.has(k)).length : null,
+      // Assets not saved at the picked location yet in this session.
+      unsaved: [...assets].filter((k) => session.saved.get(k) !== session.location),
+      missing: session.expected
+        ? [...session.expected].filter((k) => !scanned.has(k)).length
+        : null,
     };
     return c;
   }
 
   function draw() {
+    picker.value = session.location;
     const c = counts();
     replace(stats,
       stat("Found", c.found, "found"),
-      expected ? stat("Missing", c.missing, "missing") : null,
+      session.expected ? stat("Missing", c.missing, "missing") : null,
       stat("Not listed", c.notListed, "not-listed"),
       stat("Saveable", c.saveable, "saveable"),
       stat("Total scanned", c.total, "total"));
     const mayScan = canScan();
-    saveBtn.disabled = !mayScan || c.saveable === 0 || !picker.value;
+    const allSaved = c.saveable > 0 && c.unsaved.length === 0;
+    saveBtn.disabled = !mayScan || c.saveable === 0 || !picker.value || allSaved;
     saveBtn.title = !mayScan ? "Your role cannot save scans" : !picker.value ? "Pick a location first" : c.saveable === 0 ? "No registered assets scanned yet" : "";
+    const here = locByKey.get(session.location);
+    if (mayScan && here && allSaved) {
+      saveBtn.title = "Already saved";
+      saveHint.textContent = `Everything scanned is saved at ${here.name}. `
+        + "Scan more tags or pick another location to save again.";
+    } else {
+      saveHint.textContent = "";
+    }
     if (!scanned.size) {
       replace(list, empty("No tags scanned yet. Pick a location, click into Scan tag and scan, or paste tag numbers."));
       return;
@@ -85,7 +122,7 @@ export async function render(screen) {
         if (r.pending) item = h("span", { class: "hint" }, "Looking up…");
         else if (!m) {
           item = h("span", {}, h("span", { class: "badge warn" }, "Not listed"), " ",
-            currentOrg() ? h("a", { href: `#assets?new_tag=${encodeURIComponent(r.value)}` }, "Register") : null);
+            canEdit() ? registerLink(r.value) : null);
         } else if (m.entity_type === "asset") {
           item = `${m.asset.name} (${m.asset.external_key})`;
           const locId = m.asset.location_id;
@@ -93,7 +130,10 @@ export async function render(screen) {
         } else {
           item = h("span", {}, h("span", { class: "badge" }, "Location"), ` ${m.location.name}`);
         }
-        const expectedMark = expected && !expected.has(epcKey(r.value)) ? h("span", { class: "badge warn" }, "unexpected") : null;
+        const unexpected = session.expected && !session.expected.has(epcKey(r.value));
+        const expectedMark = unexpected
+          ? h("span", { class: "badge warn" }, "unexpected")
+          : null;
         return h("tr", { dataset: { epc: r.value } },
           h("td", { "data-label": "Tag" }, h("code", {}, r.value), " ", expectedMark),
           h("td", { "data-label": "Reads" }, String(r.count)),
@@ -102,25 +142,33 @@ export async function render(screen) {
       }))));
   }
 
+  const registerLink = (value) =>
+    h("a", { href: `#assets?new_tag=${encodeURIComponent(value)}` }, "Register");
+
   let lookupTimer = null;
   function scheduleLookup() {
     clearTimeout(lookupTimer);
     lookupTimer = setTimeout(lookup, 150);
   }
 
-  async function lookup() {
-    const todo = [...scanned.values()].filter((r) => r.pending && !r.inFlight);
+  // Rows not looked up yet by default; on coming back to the screen every row,
+  // so a tag registered meanwhile shows as found.
+  async function lookup(rows = null) {
+    const todo = (rows || [...scanned.values()].filter((r) => r.pending))
+      .filter((r) => !r.inFlight);
     for (let i = 0; i < todo.length; i += BATCH) {
       const batch = todo.slice(i, i + BATCH);
       for (const r of batch) r.inFlight = true;
       try {
         const res = await api("POST", "/lookup/tags", { body: { type: "rfid", values: batch.map((r) => r.value) } });
         for (const r of batch) {
+          const first = r.pending;
           r.match = res.data[r.value] || null;
           r.pending = false;
-          if (r.match && r.match.entity_type === "location" && !picker.value) {
+          const isLocation = r.match && r.match.entity_type === "location";
+          if (first && isLocation && !session.location) {
             // Scanning a location tag picks that location (SCREENS #inventory).
-            picker.value = r.match.location.external_key;
+            session.location = r.match.location.external_key;
             toast(`Location set to ${r.match.location.name}`);
           }
         }
@@ -130,7 +178,8 @@ export async function render(screen) {
         for (const r of batch) r.inFlight = false;
       }
     }
-    draw();
+    // The screen may have been left and opened again meanwhile.
+    session.redraw();
   }
 
   function addReads(values) {
@@ -160,11 +209,14 @@ export async function render(screen) {
     addReads(pasteBox.control.value.split(/\r?\n/));
     pasteBox.control.value = "";
   });
-  picker.addEventListener("change", draw);
+  picker.addEventListener("change", () => {
+    session.location = picker.value;
+    draw();
+  });
   audioBtn.addEventListener("click", () => {
-    audio = !audio;
-    audioBtn.setAttribute("aria-pressed", String(audio));
-    audioBtn.textContent = audio ? "Audio on" : "Audio off";
+    session.audio = !session.audio;
+    audioBtn.setAttribute("aria-pressed", String(session.audio));
+    audioBtn.textContent = session.audio ? "Audio on" : "Audio off";
   });
   csvInput.addEventListener("change", async () => {
     const file = csvInput.files[0];
@@ -175,8 +227,8 @@ export async function render(screen) {
       .map((l) => l.split(",")[0].replace(/"/g, "").trim())
       .filter(Boolean);
     if (cells.length && HEADERS.has(cells[0].toLowerCase())) cells.shift();
-    expected = new Set(cells.map(epcKey));
-    toast(`Loaded ${expected.size} expected tags`);
+    session.expected = new Set(cells.map(epcKey));
+    toast(`Loaded ${session.expected.size} expected tags`);
     draw();
   });
 
@@ -185,11 +237,13 @@ export async function render(screen) {
     const c = counts();
     try {
       const res = await api("POST", "/inventory/save", {
-        body: { location_identifier: picker.value, asset_identifiers: c.assetKeys },
+        body: { location_identifier: picker.value, asset_identifiers: c.unsaved },
       });
       const d = res.data;
-      // The saved assets are at that location now (INT-90).
-      const saved = new Set(c.assetKeys);
+      // The saved assets are at that location now (INT-90); a second click
+      // must not record the same reads again.
+      for (const k of c.unsaved) session.saved.set(k, picker.value);
+      const saved = new Set(c.unsaved);
       for (const r of scanned.values()) {
         const a = r.match && r.match.entity_type === "asset" ? r.match.asset : null;
         if (a && saved.has(a.external_key)) {
@@ -210,7 +264,8 @@ export async function render(screen) {
 
   const clear = () => {
     scanned.clear();
-    expected = null;
+    session.expected = null;
+    session.saved.clear();
     csvInput.value = "";
     result.replaceChildren();
     draw();
@@ -230,9 +285,12 @@ export async function render(screen) {
     tree.length ? null : h("p", { class: "alert info" }, "There are no locations yet. ", h("a", { href: "#locations" }, "Create a location"), " to save scans."),
     h("div", { class: "inv-controls" }, locField, wedge, h("div", { class: "paste" }, pasteBox, addPasted)),
     stats,
-    h("div", { class: "actions" }, saveBtn, canScan() ? null : h("span", { class: "hint" }, "Your role can view scans but not save them.")),
+    h("div", { class: "actions" }, saveBtn, saveHint, canScan() ? null
+      : h("span", { class: "hint" }, "Your role can view scans but not save them.")),
     result,
     list);
+  session.redraw = draw;
   draw();
   wedge.control.focus();
+  if (scanned.size) lookup([...scanned.values()]);
 }

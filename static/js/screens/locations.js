@@ -1,6 +1,6 @@
 // Location tree (SCREENS #locations; CONTRACT §19, §20): tree with search,
-// details of the selected node, create root/child, edit, move, rename, delete
-// (showing the server's 409 reason), tags.
+// details of the selected node, create root/child, edit, move, change the
+// Location ID (rename), delete (showing the server's 409 reason), tags.
 
 import { api } from "../api.js";
 import { h, append, replace } from "../dom.js";
@@ -98,11 +98,13 @@ export async function render(screen, params) {
         h("button", { type: "button", class: "primary", onclick: () => create(loc) }, "Add child"),
         h("button", { type: "button", onclick: () => editLoc(loc) }, "Edit"),
         h("button", { type: "button", onclick: () => move(loc) }, "Move"),
-        h("button", { type: "button", onclick: () => rename(loc) }, "Rename"),
+        // Rename would read as the name, which Edit changes.
+        h("button", { type: "button", onclick: () => rename(loc) }, "Change ID"),
         h("button", { type: "button", class: "danger", onclick: () => remove(loc, panelAlert) }, "Delete")) : null,
       h("h3", {}, "Tags"),
       edit ? tagManager(`/locations/${loc.id}/tags`, loc.tags) : tagChips(loc.tags),
-      h("p", {}, h("a", { href: "#reports" }, "See which assets are here")));
+      h("p", {}, h("a", { href: `#reports?location_id=${loc.id}` },
+        "See which assets are here")));
   }
 
   async function create(parent) {
@@ -187,12 +189,12 @@ export async function render(screen, params) {
   }
 
   async function rename(loc) {
-    const res = await openDialog(`Rename ${loc.name}`, (close) => {
+    const res = await openDialog(`Change the Location ID of ${loc.name}`, (close) => {
       const key = field({ label: "Location ID", name: "external_key", value: loc.external_key, required: true, hint: "Child locations keep their place; they simply show the new parent ID." });
       return form({
         fields: [key],
-        submitLabel: "Rename",
-        busyLabel: "Renaming…",
+        submitLabel: "Change ID",
+        busyLabel: "Changing…",
         onSubmit: async () => close(await api("POST", `/locations/${loc.id}/rename`, { body: { external_key: key.control.value.trim() } })),
       });
     });

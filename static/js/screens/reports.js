@@ -56,7 +56,7 @@ function tabs(names, active, onPick) {
   return list;
 }
 
-export async function render(screen) {
+export async function render(screen, params) {
   append(screen, heading("Reports"), loading());
   const [rows, assets, tree] = await Promise.all([
     fetchAll("/reports/asset-locations"),
@@ -66,6 +66,10 @@ export async function render(screen) {
   screen.querySelector(".loading").remove();
   const assetById = new Map(assets.map((a) => [a.id, a]));
   const locById = new Map(tree.map((l) => [l.id, l]));
+  // #reports?location_id=N opens the report filtered to that location, as the
+  // endpoint's own location_id filter would (CONTRACT REPORT-4).
+  const wanted = Number(params.get("location_id"));
+  const atLocation = locById.has(wanted) ? String(wanted) : "";
   const now = Date.now();
 
   append(screen, h("div", { class: "stats" },
@@ -87,17 +91,20 @@ export async function render(screen) {
     replace(tabBar, tabs([["locations", "Locations History"], ["history", "Asset History"]], active, pick));
     panel.setAttribute("aria-labelledby", `tab-${id}`);
     replace(panel);
-    if (id === "locations") locationsTab(panel, rows, assetById, locById);
+    if (id === "locations") locationsTab(panel, rows, assetById, locById, atLocation);
     else historyPanel(panel, assets, locById, null);
   };
   append(screen, tabBar, panel);
   pick(active);
 }
 
-function locationsTab(panel, rows, assetById, locById) {
-  const f = { text: "", location: "", window: "all", offset: 0 };
+function locationsTab(panel, rows, assetById, locById, atLocation = "") {
+  const f = { text: "", location: atLocation, window: "all", offset: 0 };
   const name = field({ label: "Asset name", name: "asset", type: "search" });
-  const loc = field({ label: "Location", name: "location", control: select([{ value: "", label: "All locations" }, ...locationOptions([...locById.values()], { value: "id" })], "") });
+  const locItems = [{ value: "", label: "All locations" },
+    ...locationOptions([...locById.values()], { value: "id" })];
+  const loc = field({ label: "Location", name: "location",
+    control: select(locItems, f.location) });
   const win = field({ label: "Time window", name: "window", control: select(WINDOWS, "all") });
   const body = h("div");
   const assetName = (r) => assetById.get(r.asset_id)?.name || r.asset_external_key;
