@@ -148,6 +148,8 @@ def test_phone_width(browser, server, shots):
             page.goto(f"{server.url}/#{route}")
             expect(page.locator("main h1").first).to_have_text(title)
             page.wait_for_load_state("networkidle")
+            # measured (and pictured) with the screen's data in place
+            expect(page.get_by_text("Loading…")).to_have_count(0)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"#{route} is {width}px wide"
             page.screenshot(path=str(shots / f"{route}-375.png"), full_page=True)
