@@ -30,7 +30,7 @@ def remaining(r):
 
 @pytest.mark.gen_test(timeout=60)
 async def test_worked_example_and_refusal(api, seed, clock):
-    # RL-1, RL-4, RL-5, RL-6
+    # RL-1, RL-4, RL-5, RL-6, ORG-6: /orgs/me spends tokens and shows real headers
     tenant = seed.tenant()
     key = seed.key(tenant.org_id)
     seen = []

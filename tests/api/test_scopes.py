@@ -56,7 +56,8 @@ async def call(api, method, path, token):
 
 @pytest.mark.gen_test(timeout=60)
 async def test_every_operation_needs_exactly_its_scope(api, seed):
-    # SCOPE-2, SCOPE-3, SCOPE-4, SCOPE-5
+    # SCOPE-2, SCOPE-3, SCOPE-4, SCOPE-5, TAG-7: tag writes need the parent's
+    # write scope, and no other public scope opens them
     tenant = seed.tenant()
     keys = {scope: seed.key(tenant.org_id, [scope]) for scope in PUBLIC_SCOPES}
     for method, path, needed in OPERATIONS:

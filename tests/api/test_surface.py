@@ -1,10 +1,14 @@
 """Envelope, request ids, methods and unknown routes (CONTRACT SURF, ERR, REQ,
 METHOD)."""
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
+import trakrf_server
+from trakrf_server import errors
 from trakrf_server.request_ids import new_request_id
 
 ME = "/api/v1/orgs/me"
@@ -49,7 +53,8 @@ def test_request_ids_are_monotonic():
     "path", ["/api/v1/keys", "/api/v1/scans", "/api/v1/tags", "/api/v2/x", "/api/v1/"]
 )
 async def test_unknown_api_routes(api, path):
-    # SURF-5, SURF-8: 404 before authentication, any method
+    # SURF-5, SURF-8: 404 before authentication, any method; TAG-7: no top-level
+    # tag endpoint
     for method in ("GET", "POST", "DELETE"):
         r = await api.request(method, path, body=b"{}" if method == "POST" else None)
         assert r.status == 404
@@ -240,3 +245,59 @@ async def test_probes_answer_head(api, path):
     assert head.status == get.status == 200
     assert head.text == ""
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+# ERR-2's table: the only types the public surface may emit.
+PUBLIC_TYPES = {
+    "validation_error",
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "unsupported_media_type",
+    "missing_org_context",
+    "rate_limited",
+    "internal_error",
+}
+
+
+def raised_types() -> list[tuple[str, int, str | None]]:
+    """(file, line, type) of every ApiError built in the server package; the
+    type is None when it is not a string literal."""
+    package = Path(trakrf_server.__file__).parent
+    found = []
+    for source in sorted(package.rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name != "ApiError":
+                continue
+            given = node.args[0] if node.args else None
+            for keyword in node.keywords:
+                if keyword.arg == "type":
+                    given = keyword.value
+            literal = isinstance(given, ast.Constant) and isinstance(given.value, str)
+            relative = source.relative_to(package).as_posix()
+            found.append((relative, node.lineno, given.value if literal else None))
+    return found
+
+
+def test_public_surface_emits_only_the_eleven_types():
+    # ERR-7: every error answer is an ApiError (write_error turns anything else
+    # into one of them), so the types built outside the web-app handlers are
+    # the ones a public client can see
+    found = raised_types()
+    assert len(found) > 20  # the scan sees the server's raises
+    assert all(kind is not None for _, _, kind in found), found
+    assert all(kind in errors.TYPES for _, _, kind in found), found
+    outside = [
+        (where, line, kind)
+        for where, line, kind in found
+        if kind not in PUBLIC_TYPES and not where.startswith("api/internal/")
+    ]
+    assert outside == []

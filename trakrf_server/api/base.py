@@ -337,8 +337,6 @@ class ApiHandler(tornado.web.RequestHandler):
             return self._method_not_allowed()
         if status_code == 404:
             return ApiError("not_found", f"Unknown API route: {self.request.path}")
-        if status_code == 413:
-            return ApiError("payload_too_large", "Request body is too large")
         if 400 <= status_code < 500:
             return ApiError("bad_request", "Bad request")
         return ApiError("internal_error", INTERNAL_DETAIL)

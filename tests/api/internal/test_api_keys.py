@@ -154,7 +154,7 @@ async def test_ten_key_limit(api, seed):
 
 @pytest.mark.gen_test
 async def test_mint_validation(api, seed):
-    # INT-81: unknown scope, bad JSON, name, scopes ≥ 1
+    # INT-81: unknown scope, bad JSON, name, scopes ≥ 1 (VAL-6 item(s) wording)
     tenant = seed.tenant()
     r = await mint(api, tenant.org_id, tenant.session, ["assets:read", "assets:fly"])
     assert r.status == 400
@@ -298,3 +298,35 @@ async def test_reader_key_minted_over_http_pushes_reads(api, seed):
     url = f"/api/v1/readers/{reader.json()['data']['id']}/reads"
     pushed = await api.post(url, {"batch_id": "b1", "reads": []}, token=token)
     assert pushed.status != 403, pushed
+
+
+@pytest.mark.gen_test
+async def test_keys_are_fixed_and_rotate_by_mint_then_revoke(api, seed):
+    # JWT-4: no route edits a key, so scopes and org stay as minted; rotating
+    # is minting a second key, and both work until the old one is revoked
+    tenant = seed.tenant()
+    old = (await mint(api, tenant.org_id, tenant.session)).json()["data"]
+    path = f"{api_keys(tenant.org_id)}/{old['id']}"
+    for method in ("PATCH", "PUT", "POST"):
+        r = await api.request(
+            method, path, token=tenant.session, json_body={"scopes": ["assets:write"]}
+        )
+        assert r.status == 405, (method, r)
+        assert r.error["type"] == "method_not_allowed"
+
+    new = (
+        await mint(api, tenant.org_id, tenant.session, ["assets:read", "assets:write"])
+    ).json()["data"]
+    for key, scopes in ((old, ["assets:read"]), (new, ["assets:read", "assets:write"])):
+        me = await api.get("/api/v1/orgs/me", token=key["token"])
+        assert me.status == 200, me
+        assert me.json()["data"]["id"] == tenant.org_id
+        assert me.json()["data"]["scopes"] == scopes
+    r = await api.post("/api/v1/assets", {"name": "x"}, token=old["token"])
+    assert r.status == 403
+    r = await api.post("/api/v1/assets", {"name": "x"}, token=new["token"])
+    assert r.status == 201
+
+    assert (await api.delete(path, token=tenant.session)).status == 204
+    assert (await api.get("/api/v1/orgs/me", token=old["token"])).status == 401
+    assert (await api.get("/api/v1/orgs/me", token=new["token"])).status == 200

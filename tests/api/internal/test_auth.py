@@ -299,7 +299,8 @@ async def test_login_without_orgs_omits_current_org(api, people, ctx):
 
 @pytest.mark.gen_test
 async def test_reset_flow(api, seed, ctx, smtp_sink):
-    # INT-32/33, INT-21: forgot → mail → reset → old token dead → new password
+    # INT-32/33, INT-21: forgot → mail → reset → old token dead → new password;
+    # INT-4: both answer a bare {message}
     tenant = seed.tenant()
     r = await api.post(
         FORGOT,

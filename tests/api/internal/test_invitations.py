@@ -260,7 +260,7 @@ async def test_accept_invite_already_member(api, seed, people, smtp_sink):
 
 @pytest.mark.gen_test
 async def test_expired_and_cancelled(api, seed, people, smtp_sink):
-    # INT-35 step 3; §7 DELETE; INT-34 indistinguishable 404
+    # INT-35 step 3; §7 DELETE (INT-4: a bare {message}); INT-34 indistinguishable 404
     acme = seed.tenant("Acme")
     bob = people.add(None, email_address="bob@example.com")
     carol = people.add(None, email_address="carol@example.com")
@@ -306,7 +306,7 @@ async def test_expired_and_cancelled(api, seed, people, smtp_sink):
 
 @pytest.mark.gen_test
 async def test_resend_kills_old_link(api, seed, people, smtp_sink):
-    # §7 resend: new token, new 7 days, old link dead, mail re-sent
+    # §7 resend: new token, new 7 days, old link dead, mail re-sent; INT-4: bare body
     acme = seed.tenant("Acme")
     bob = people.add(None, email_address="bob@example.com")
     invite_id = (await invite(api, acme)).json()["data"]["id"]

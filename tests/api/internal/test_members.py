@@ -25,6 +25,7 @@ async def test_list_members_oldest_first(api, seed, people):
 
 @pytest.mark.gen_test
 async def test_change_role(api, seed, people):
+    # INT-4: a bare {message}
     tenant = seed.tenant()
     person = people.add(tenant.org_id, "viewer")
     path = f"{members(tenant.org_id)}/{person.user_id}"
@@ -92,7 +93,7 @@ async def test_last_admin_cannot_be_demoted(api, seed, people):
 
 @pytest.mark.gen_test
 async def test_remove_member(api, seed, people):
-    # INT-62
+    # INT-62, INT-4 (bare {message})
     tenant = seed.tenant()
     person = people.add(tenant.org_id, "operator")
     base = members(tenant.org_id)

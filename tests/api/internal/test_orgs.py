@@ -127,7 +127,8 @@ async def test_rename_org(api, seed):
 
 @pytest.mark.gen_test
 async def test_delete_org(api, seed, people):
-    # INT-51 DELETE, INT-52: soft delete with the name prefix; keys → 422
+    # INT-51 DELETE, INT-52: soft delete with the name prefix; keys → 422;
+    # INT-4: a bare {message}
     tenant = seed.tenant("Acme")
     member = people.add(tenant.org_id, "viewer")
     key = seed.key(tenant.org_id)

@@ -65,7 +65,7 @@ async def test_me_is_session_only_and_get_only(api, seed):
 
 @pytest.mark.gen_test
 async def test_switch_org_issues_new_token(api, seed, people, ctx):
-    # INT-41: bare {message, token}; token acts in the new org, fresh lifetime
+    # INT-41, INT-4: bare {message, token}; token acts in the new org, fresh lifetime
     home = seed.tenant("Home")
     other = seed.tenant("Other")
     person = people.add(home.org_id, "viewer")

@@ -237,7 +237,7 @@ async def test_patch_timestamps_match_any_spelling(caller):
 
 @pytest.mark.gen_test
 async def test_patch_read_only_violations_together_in_order(caller):
-    # PATCH-4, PATCH-6: exact messages, fixed order
+    # PATCH-4, PATCH-6: exact messages, fixed order; EK-8: external_key is refused
     a = await caller.asset()
     body = {
         "location_external_key": "X",
@@ -368,7 +368,8 @@ async def test_patch_null_violations_together(caller):
 
 @pytest.mark.gen_test
 async def test_patch_unknown_keys_first(caller):
-    # PATCH-8, VAL-8
+    # PATCH-8, VAL-8; OPENAPI-5: unknown keys are refused though
+    # UpdateAssetRequest does not forbid them
     a = await caller.asset()
     r = await caller.patch(
         f"/assets/{a['id']}", {"tree_path": "x", "depth": 1, "name": None}

@@ -350,6 +350,28 @@ async def test_default_scope_live_and_currently_effective(caller):
 
 
 @pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/assets", "/locations"])
+async def test_deleted_at_is_null_until_the_soft_delete(caller, path):
+    # DATE-9: null on live rows; the soft-delete instant afterwards, which is
+    # also the row's last updated_at (DATE-8)
+    r = await caller.post(path, {"name": "a", "external_key": "GONE"})
+    made = r.json()["data"]
+    assert made["deleted_at"] is None
+    got = await caller.get(f"{path}/{made['id']}")
+    assert got.json()["data"]["deleted_at"] is None
+    listed = await caller.get(f"{path}?include_deleted=true")
+    assert [row["deleted_at"] for row in listed.json()["data"]] == [None]
+
+    assert (await caller.delete(f"{path}/{made['id']}")).status == 204
+    listed = await caller.get(f"{path}?include_deleted=true&external_key=GONE")
+    (row,) = listed.json()["data"]
+    assert row["deleted_at"] is not None
+    assert row["deleted_at"].endswith("Z") and len(row["deleted_at"]) == 24
+    assert row["deleted_at"] == row["updated_at"]
+    assert row["deleted_at"] >= made["created_at"]
+
+
+@pytest.mark.gen_test
 async def test_is_active_independent_of_deletion(caller):
     # PAGE-15
     await caller.asset(external_key="ON")

@@ -81,6 +81,40 @@ async def test_parent_may_be_outside_its_validity_window(caller):
 
 
 @pytest.mark.gen_test
+async def test_get_any_live_location_whatever_its_window(caller, seed):
+    # LOC-2: readable by id outside its validity window; soft-deleted → 404;
+    # parent_external_key names the parent even when it is expired or deleted
+    past = await caller.location(external_key="PAST", valid_to="2001-01-01T00:00:00Z")
+    later = await caller.location(
+        external_key="LATER", valid_from="2999-01-01T00:00:00Z", parent_id=past["id"]
+    )
+    for made in (past, later):
+        r = await caller.get(f"/locations/{made['id']}")
+        assert r.status == 200, r
+        assert r.json()["data"] == made
+    assert later["parent_external_key"] == "PAST"
+
+    # DELETE refuses a parent with live children (LOC-8): soft-delete it directly
+    from trakrf_server.models import Location
+
+    seed.write(
+        lambda: (
+            Location.update(deleted_at=Location.updated_at)
+            .where(Location.id == past["id"])
+            .execute()
+        )
+    )
+    r = await caller.get(f"/locations/{past['id']}")
+    assert r.status == 404 and r.error["detail"] == "Location not found"
+    got = (await caller.get(f"/locations/{later['id']}")).json()["data"]
+    assert (got["parent_id"], got["parent_external_key"]) == (past["id"], "PAST")
+
+    assert (await caller.delete(f"/locations/{later['id']}")).status == 204
+    r = await caller.get(f"/locations/{later['id']}")
+    assert r.status == 404 and r.error["detail"] == "Location not found"
+
+
+@pytest.mark.gen_test
 async def test_patch_echo_with_both_parent_forms_is_accepted(caller):
     # LOC-6, PATCH-10, DEC-2
     root, b, _, leaf = await build_tree(caller)
@@ -157,7 +191,8 @@ async def test_every_cycle_is_rejected(caller):
 
 @pytest.mark.gen_test
 async def test_patch_location_read_only_and_unknown(caller):
-    # PATCH-4 (location wording), PATCH-8
+    # PATCH-4 (location wording), PATCH-8, EK-8; OPENAPI-5: unknown keys are
+    # refused though UpdateLocationRequest does not forbid them
     loc = await caller.location()
     r = await caller.patch(f"/locations/{loc['id']}", {"metadata": {}})
     assert fields(r) == [("metadata", "unknown_field")]

@@ -431,3 +431,155 @@ async def test_large_and_tiny_doubles_are_kept(caller):
     r = await caller.post("/assets", body=raw, content_type="application/json")
     assert r.status == 201, r
     assert r.json()["data"]["metadata"] == {"big": 1.5e308, "tiny": 0.0}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "count,suffix",
+    [
+        (1, ""),
+        (2, " (and 1 more validation error)"),
+        (3, " (and 2 more validation errors)"),
+        (5, " (and 4 more validation errors)"),
+    ],
+)
+async def test_validation_detail_counts_the_other_entries(caller, count, suffix):
+    # ERR-6: detail is fields[0].message, then how many entries follow it, the
+    # noun singular only when exactly one does
+    body = {"name": "", "tags": [{"value": ""}] * (count - 1)}
+    r = await caller.post("/assets", body)
+    assert r.status == 400, r
+    assert len(r.error["fields"]) == count
+    assert r.error["fields"][0]["message"] == "name must be at least 1 character(s)"
+    assert r.error["detail"] == r.error["fields"][0]["message"] + suffix
+
+
+PATTERN_MESSAGE = (
+    "must match ^[A-Za-z0-9-]+$ (alphanumerics and hyphens only — underscore, "
+    "period, whitespace, slash, and colon are reserved)"
+)
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    "path,body,field,message",
+    [
+        ("/assets", {}, "name", "name is required"),
+        ("/assets", {"name": ""}, "name", "name must be at least 1 character(s)"),
+        ("/assets", {"name": "x" * 256}, "name", "name must be at most 255 characters"),
+        ("/assets?limit=0", None, "limit", "limit must be ≥ 1"),
+        ("/assets?limit=201", None, "limit", "limit must be ≤ 200"),
+        (
+            "/assets",
+            {"name": "a", "location_id": 0},
+            "location_id",
+            "location_id must be >= 1",
+        ),
+        (
+            "/locations",
+            {"name": "a", "parent_id": 2147483648},
+            "parent_id",
+            "parent_id must be <= 2147483647",
+        ),
+        (
+            "/assets",
+            {"name": "a", "tags": [{"tag_type": "nfc", "value": "v"}]},
+            "tag_type",
+            "tag_type must be one of: rfid, ble, barcode",
+        ),
+        (
+            "/locations",
+            {"name": "a", "external_key": "a/b"},
+            "external_key",
+            "external_key " + PATTERN_MESSAGE,
+        ),
+        (
+            "/assets",
+            {"name": "a\x00"},  # sent as the JSON escape \u0000
+            "name",
+            "name must not contain control characters (NUL, etc.)",
+        ),
+        (
+            "/assets",
+            {"name": "a", "metadata": "x"},
+            "metadata",
+            "metadata must be a JSON object",
+        ),
+        (
+            "/locations",
+            {"name": "a", "colour": "red"},
+            "colour",
+            'unknown field "colour" in request body',
+        ),
+    ],
+)
+async def test_message_templates(caller, path, body, field, message):
+    # VAL-6: the wording of each template; body numbers use >= and <=, path and
+    # query numbers ≥ and ≤
+    r = await (caller.get(path) if body is None else caller.post(path, body))
+    assert r.status == 400, r
+    assert [(f["field"], f["message"]) for f in r.error["fields"]] == [(field, message)]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/assets", "/locations"])
+async def test_valid_from_defaults_to_creation_and_null_valid_to_never_expires(
+    caller, path
+):
+    # DATE-6: an omitted valid_from is the creation instant; null valid_from is
+    # invalid_value on POST and PATCH; null valid_to means no expiry on both
+    r = await caller.post(path, {"name": "a", "valid_to": None})
+    assert r.status == 201, r
+    made = r.json()["data"]
+    assert made["valid_from"] == made["created_at"]
+    assert made["valid_to"] is None
+
+    r = await caller.post(path, {"name": "b", "valid_from": None})
+    assert fields(r) == [("valid_from", "invalid_value")]
+    r = await caller.patch(f"{path}/{made['id']}", {"valid_from": None})
+    assert fields(r) == [("valid_from", "invalid_value")]
+
+    r = await caller.post(
+        path, {"name": "c", "external_key": "EXP", "valid_to": "2001-01-01T00:00:00Z"}
+    )
+    expired = r.json()["data"]
+    listed = await caller.get(f"{path}?external_key=EXP")
+    assert listed.json()["total_count"] == 0  # not currently effective
+    r = await caller.patch(f"{path}/{expired['id']}", {"valid_to": None})
+    assert r.status == 200, r
+    assert r.json()["data"]["valid_to"] is None
+    listed = await caller.get(f"{path}?external_key=EXP")
+    assert [row["id"] for row in listed.json()["data"]] == [expired["id"]]
+
+
+@pytest.mark.gen_test
+async def test_ids_are_server_assigned_and_never_reused(caller):
+    # ID-2: a create body cannot choose an id, and a soft-deleted row keeps its
+    # id, so later rows never get it back (assets, locations and tags alike)
+    for path in ("/assets", "/locations"):
+        r = await caller.post(path, {"name": "a", "id": 4242})
+        assert fields(r) == [("id", "unknown_field")]
+
+    ids = {"asset": [], "location": [], "tag": []}
+    for _ in range(2):
+        asset = await caller.asset(tags=[{"value": "A-TAG"}])
+        place = await caller.location(tags=[{"value": "L-TAG"}])
+        ids["asset"].append(asset["id"])
+        ids["location"].append(place["id"])
+        ids["tag"] += [asset["tags"][0]["id"], place["tags"][0]["id"]]
+        # deleting the newest row frees its key and tags (EK-3), not its id
+        assert (await caller.delete(f"/assets/{asset['id']}")).status == 204
+        assert (await caller.delete(f"/locations/{place['id']}")).status == 204
+
+    holder = await caller.asset()
+    for _ in range(2):
+        r = await caller.post(f"/assets/{holder['id']}/tags", {"value": "MOVING"})
+        assert r.status == 201, r
+        tag_id = r.json()["data"]["id"]
+        ids["tag"].append(tag_id)
+        r = await caller.delete(f"/assets/{holder['id']}/tags/{tag_id}")
+        assert r.status == 204
+    ids["asset"].append(holder["id"])
+
+    for kind, seen in ids.items():
+        assert len(set(seen)) == len(seen), (kind, seen)
