@@ -52,7 +52,7 @@ class CannotListen(Exception):
 async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
 
-    from trakrf_server.api.body_limit import MAX_BODY
+    from trakrf_server.api.base import MAX_BODY
     from trakrf_server.app import make_app, make_context
     from trakrf_server.mqtt import start_subscriber
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from trakrf_server.api.body_limit import MAX_BODY, TOO_LARGE
+from trakrf_server.api.base import BODY_TOO_LARGE, MAX_BODY
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ async def test_oversized_body_answered_with_the_envelope(port):
     assert headers["content-type"] == "application/json; charset=utf-8"
     error = json.loads(payload)["error"]
     assert error["type"] == "bad_request"
-    assert error["detail"] == TOO_LARGE
+    assert error["detail"] == BODY_TOO_LARGE
     assert error["instance"] == "/api/v1/assets"
     assert error["request_id"] == "big-body-1"
 

@@ -18,13 +18,7 @@ from typing import Any
 import tornado.httputil
 import tornado.web
 
-from trakrf_server.api.base import ApiHandler
-from trakrf_server.errors import ApiError
-
-# The largest request body read (the CSV upload of INT-101 is the largest
-# legitimate one, at 5 MiB).
-MAX_BODY = 16 << 20
-TOO_LARGE = f"Request body is larger than {MAX_BODY >> 20} MiB"
+from trakrf_server.api.base import MAX_BODY, ApiHandler
 
 
 def declared_length(request: tornado.httputil.HTTPServerRequest) -> int | None:
@@ -37,11 +31,11 @@ def declared_length(request: tornado.httputil.HTTPServerRequest) -> int | None:
 class BodyTooLargeHandler(ApiHandler):
     """Any method, any path: the envelope for a body too large to read."""
 
-    def initialize(self, error_type: str = "bad_request") -> None:
-        self.error_type = error_type
+    def initialize(self, target: type[ApiHandler] = ApiHandler) -> None:
+        self.target = target
 
     async def prepare(self) -> None:
-        raise ApiError(self.error_type, TOO_LARGE)
+        raise self.target.body_too_large()
 
     def data_received(self, chunk: bytes) -> None:
         """Whatever arrives before the connection closes is dropped."""
@@ -61,8 +55,9 @@ class BodyLimitApplication(tornado.web.Application):
         # Raise the connection's limit past the declared length so Tornado
         # does not refuse the body itself before the handler answers.
         request.connection.set_max_body_size(length)
-        chosen = super().find_handler(request, **kwargs)
-        error_type = getattr(chosen.handler_class, "too_large_type", "bad_request")
+        target = super().find_handler(request, **kwargs).handler_class
+        if not issubclass(target, ApiHandler):  # the web app's files
+            target = ApiHandler
         return self.get_handler_delegate(
-            request, BodyTooLargeHandler, {"error_type": error_type}
+            request, BodyTooLargeHandler, {"target": target}
         )

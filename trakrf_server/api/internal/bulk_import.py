@@ -7,7 +7,7 @@ import logging
 
 import tornado.ioloop
 
-from trakrf_server.api.base import ApiHandler
+from trakrf_server.api.base import BODY_TOO_LARGE, ApiHandler
 from trakrf_server.errors import ApiError, bad_request, not_found
 from trakrf_server.services import bulk_import
 
@@ -19,10 +19,13 @@ CT_MULTIPART = "Content-Type must be multipart/form-data"
 class BulkImportHandler(ApiHandler):
     methods = ("POST",)
     auth = "session"
-    # INT-101: a larger file is 413, also past the server's body limit.
-    too_large_type = "payload_too_large"
     # Bulk import is a manager's job (INT-10).
     scopes = {"POST": "assets:write"}
+
+    @classmethod
+    def body_too_large(cls) -> ApiError:
+        # INT-101: a larger file is 413, also past the server's body limit.
+        return ApiError("payload_too_large", BODY_TOO_LARGE)
 
     def _check_content_type(self, method: str) -> None:
         # The only route that takes multipart (INT-101).
