@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -217,21 +218,48 @@ def test_serve_starts_creates_data_dir_and_stops_cleanly(tmp_path):
     "env",
     [
         {"TRAKRF_SERVER_PORT": "99999"},
-        {"TRAKRF_SERVER_PORT": "0"},
-        {"TRAKRF_MQTT_PORT": "-1"},
+        {"TRAKRF_SERVER_PORT": "-1"},
+        {"TRAKRF_MQTT_PORT": "0"},
         {"TRAKRF_MAIL_SMTP_PORT": "65536"},
     ],
 )
 def test_ports_out_of_range_are_config_errors(env):
-    with pytest.raises(ConfigError, match="from 1 to 65535"):
+    with pytest.raises(ConfigError, match="must be a port from [01] to 65535"):
         load_config(None, env=env)
+
+
+def test_serve_on_port_zero_logs_the_port_it_got(tmp_path):
+    # server.port 0: the system picks a free port; the log names the real one
+    import select
+
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve", "--port", "0"]
+        + ["--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        said = ""
+        while "listening on" not in said:
+            ready, _, _ = select.select([server.stdout], [], [], 30)
+            assert ready and server.poll() is None, said
+            said += server.stdout.readline()
+        port = int(said.split("listening on http://127.0.0.1:")[1].split(" ")[0])
+        assert port > 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
 
 
 def test_cli_refuses_a_port_it_could_not_listen_on(tmp_path):
     # Without the check the socket layer would listen on 99999 % 65536.
     bad = run_cli("serve", "--port", "99999", "--data-dir", str(tmp_path))
     assert bad.returncode == 2
-    assert "server.port must be a port from 1 to 65535" in bad.stderr
+    assert "server.port must be a port from 0 to 65535" in bad.stderr
 
 
 def test_serve_on_a_taken_port_says_so(tmp_path):

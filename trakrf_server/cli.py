@@ -51,6 +51,7 @@ class CannotListen(Exception):
 
 async def _serve(config: Config, ready: Any = None) -> None:
     import tornado.httpserver
+    import tornado.netutil
 
     from trakrf_server.api.base import MAX_BODY
     from trakrf_server.app import make_app, make_context
@@ -61,16 +62,17 @@ async def _serve(config: Config, ready: Any = None) -> None:
     # The application sets each request's own limit (api/body_limit.py).
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=MAX_BODY)
     try:
-        server.listen(config.server.port, config.server.host)
+        sockets = tornado.netutil.bind_sockets(config.server.port, config.server.host)
     except OSError as exc:
         ctx.db.close()
         where = f"{config.server.host}:{config.server.port}"
         raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    server.add_sockets(sockets)
     log.info(
         "trakrf-server %s listening on http://%s:%d (data in %s)",
         __version__,
         config.server.host,
-        config.server.port,
+        sockets[0].getsockname()[1],
         config.data_path,
     )
     subscriber = start_subscriber(ctx)

@@ -140,8 +140,12 @@ def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
             raise ConfigError(f"{where} must be an integer, got {raw!r}") from None
         # The socket layer keeps only the low 16 bits, so 99999 would quietly
         # become 34463.
-        if where in PORT_KEYS and not 1 <= value <= 65535:
-            raise ConfigError(f"{where} must be a port from 1 to 65535, got {value}")
+        # server.port 0 asks the system for a free port (the log says which).
+        low = 0 if where == "server.port" else 1
+        if where in PORT_KEYS and not low <= value <= 65535:
+            raise ConfigError(
+                f"{where} must be a port from {low} to 65535, got {value}"
+            )
         return value
     return str(raw)
 
