@@ -5,33 +5,12 @@ after a save or a reconcile file.
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import needs_chromium
+from tests.browser.test_screens import call, signup
 
 pytestmark = needs_chromium
-
-PASSWORD = "correct-horse-1"
-
-
-def call(server, method: str, path: str, body=None, token: str | None = None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        f"{server.url}/api/v1{path}", data=data, method=method, headers=headers
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        return json.load(resp)
-
-
-def signup(server, email: str, org: str) -> str:
-    body = {"email": email, "password": PASSWORD, "org_name": org}
-    return call(server, "POST", "/auth/signup", body)["data"]["token"]
 
 
 def sign_in_as(page: Page, server, token: str, route: str) -> None:

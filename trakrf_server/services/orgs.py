@@ -7,6 +7,7 @@ INT-51 gate every ``/orgs/{id}/…`` handler passes first.
 from __future__ import annotations
 
 from trakrf_server import timeutil
+from trakrf_server.auth.principals import member_role
 from trakrf_server.errors import bad_request, forbidden, not_found
 from trakrf_server.models import ROLES, Membership, Organization, User
 from trakrf_server.services.accounts import (
@@ -27,16 +28,7 @@ def require_role(user_id: int, is_superadmin: bool, org_id: int, needed: str) ->
     A superadmin passes as admin without a membership (INT-12); for them an
     org that does not exist is a 404, since no membership can be missing.
     """
-    role = (
-        Membership.select(Membership.role)
-        .join(Organization)
-        .where(
-            (Membership.user == user_id)
-            & (Membership.org == org_id)
-            & Organization.deleted_at.is_null()
-        )
-        .scalar()
-    )
+    role = member_role(user_id, org_id)
     if is_superadmin:
         if live_org(org_id) is None:
             raise not_found(ORG_NOT_FOUND)
