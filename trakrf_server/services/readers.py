@@ -33,7 +33,7 @@ from trakrf_server.models import (
 from trakrf_server.services import scans
 from trakrf_server.services.lookup import tag_targets
 from trakrf_server.services.tags import lookup_value
-from trakrf_server.timeutil import format_ts
+from trakrf_server.timeutil import format_ts, to_micros
 
 READER_NOT_FOUND = "Reader not found"
 SOURCE = "reader"
@@ -300,7 +300,7 @@ def ingest(
     fresh = [
         o
         for o in observations
-        if (o.asset_id, o.location_id, o.observed_at) not in already
+        if (o.asset_id, o.location_id, to_micros(o.observed_at)) not in already
     ]
     duplicates += len(observations) - len(fresh)
 
@@ -353,28 +353,24 @@ def _asset_tags(org_id: int, reads: Sequence[Read]) -> dict[tuple[str, str], int
     return found
 
 
-def _recorded(
-    observations: Sequence[scans.Observation],
-) -> set[tuple[int, int | None, datetime]]:
-    """Which of these (asset, location, instant) triples already exist."""
+def _recorded(observations: Sequence[scans.Observation]) -> set[tuple[int, Any, int]]:
+    """Which of these (asset, location, instant) triples already exist, the
+    instant in microseconds as stored."""
     if not observations:
         return set()
     assets = sorted({o.asset_id for o in observations})
-    first = min(o.observed_at for o in observations)
-    last = max(o.observed_at for o in observations)
-    rows = (
-        ScanEvent.select(ScanEvent.asset, ScanEvent.location, ScanEvent.observed_at)
-        .where(
-            ScanEvent.asset.in_(assets)
-            & (ScanEvent.observed_at >= first)
-            & (ScanEvent.observed_at <= last)
-        )
-        .tuples()
+    instants = [to_micros(o.observed_at) for o in observations]
+    db = ScanEvent._meta.database
+    p = db.param
+    # One probe of scan_event(asset, observed_at, id) per asset.
+    sql = (
+        "SELECT asset_id, location_id, observed_at "
+        f'FROM "{ScanEvent._meta.table_name}" '
+        f"WHERE asset_id IN ({', '.join([p] * len(assets))}) "
+        f"AND observed_at >= {p} AND observed_at <= {p}"
     )
-    return {
-        (a, loc, timeutil.from_micros(t) if isinstance(t, int) else t)
-        for a, loc, t in rows
-    }
+    rows = db.execute_sql(sql, [*assets, min(instants), max(instants)])
+    return set(rows.fetchall())
 
 
 def _note(unknown: dict, key: tuple[str, str], read: Read) -> None:
