@@ -42,6 +42,7 @@ from bench.profile import Profiler
 from bench.report import Figures, render
 from bench.seed import SeedInfo, seed, tag_value
 from trakrf_server import timeutil
+from trakrf_server.db import SQLITE_PRAGMAS
 
 T = TypeVar("T")
 
@@ -241,7 +242,8 @@ def ingest_bodies(info: SeedInfo, batches: int) -> tuple[list[bytes], list[tuple
 def same_database_floor(info: SeedInfo, rows: list[tuple]) -> float:
     """Reads/s of the least work ingest does, on a copy of the seeded database.
 
-    Per 500 rows, one transaction with the server's pragmas: the events
+    Per 500 rows, one transaction with the server's pragmas (``SQLITE_PRAGMAS``,
+    so also its checkpoint interval): the events
     through ``executemany`` and each asset's location, last-seen time and
     last event through another. Only the page writes and commits remain.
     """
@@ -251,9 +253,8 @@ def same_database_floor(info: SeedInfo, rows: list[tuple]) -> float:
         dst = sqlite3.connect(copy, isolation_level=None)
         src.backup(dst)
         src.close()
-        dst.execute("PRAGMA journal_mode=wal")
-        dst.execute("PRAGMA synchronous=full")
-        dst.execute("PRAGMA cache_size=-32000")
+        for name, value in SQLITE_PRAGMAS.items():
+            dst.execute(f"PRAGMA {name}={value}")
         started = time.perf_counter()
         for start in range(0, len(rows), BATCH):
             chunk = [(*row, "reader") for row in rows[start : start + BATCH]]

@@ -7,8 +7,13 @@ pytest-tornado supplies ``io_loop``, ``http_server``, ``http_client`` and
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import threading
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,3 +224,27 @@ def postgres_url():
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@contextlib.asynccontextmanager
+async def held_writer(db, queued: int) -> AsyncIterator[None]:
+    """Keep the writer thread busy until ``queued`` writes wait behind it, so
+    those started inside the block run as one group (``db.Writer``)."""
+    started, release = threading.Event(), threading.Event()
+
+    def block() -> None:
+        started.set()
+        release.wait(30)
+
+    blocker = asyncio.ensure_future(db.write(block))
+    try:
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, started.wait, 30)
+        yield
+        deadline = time.monotonic() + 30
+        while db.queued_writes() < queued:
+            assert time.monotonic() < deadline, "writes never queued"
+            await asyncio.sleep(0.01)
+    finally:
+        release.set()
+        await blocker

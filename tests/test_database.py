@@ -20,6 +20,8 @@ def test_sqlite_pragmas_and_migrations_recorded(ctx, config):
     assert path.exists()
     assert ctx.db.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert ctx.db.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    # checkpoints every 10000 WAL pages, not SQLite's 1000 (see db.py)
+    assert ctx.db.db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
     names = [m.name for m in Migration.select()]
     assert "0001_initial" in names
     # a second run applies nothing

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_DATABASE
-from tests.factories import Factory
-from trakrf_server.services import lookup
+from tests.factories import Factory, ts
+from trakrf_server import timeutil
+from trakrf_server.models import Asset, Location, Tag
+from trakrf_server.services import lookup, scans
 
 pytestmark = pytest.mark.skipif(
     TEST_DATABASE == "postgres", reason="about SQLite query plans"
@@ -97,3 +99,56 @@ def test_tag_targets_list_oldest_tag_first(seed):
         return lookup.tag_targets(org, "rfid", ["E7"])
 
     assert seed.write(run) == [("E7", second, None), ("E7", first, None)]
+
+
+def test_tag_targets_match_only_live_tags_of_live_parents(seed):
+    # INT-100: a deleted tag, a tag of a deleted asset or location and a tag
+    # of another org never match; a location's tag names the location.
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    other = seed.tenant().org_id
+    kept = f.asset(org, "KEPT")
+    gone = f.asset(org, "GONE")
+    dock = f.location(org, "DOCK")
+    yard = f.location(org, "YARD")
+    f.tag(org, "E1", asset=kept)
+    f.soft_delete(Tag, f.tag(org, "E2", asset=kept))
+    f.tag(org, "E3", asset=gone)
+    f.tag(org, "E4", location=dock)
+    f.tag(org, "E5", location=yard)
+
+    def delete_parents_only():  # their tags stay live
+        now = timeutil.now()
+        Asset.update(deleted_at=now).where(Asset.id == gone).execute()
+        Location.update(deleted_at=now).where(Location.id == yard).execute()
+
+    seed.write(delete_parents_only)
+    f.tag(other, "E6", asset=f.asset(other, "THEIRS"))
+
+    def run():
+        values = ["E1", "E2", "E3", "E4", "E5", "E6", "E7"]
+        return lookup.tag_targets(org, "rfid", values)
+
+    assert seed.write(run) == [("E1", kept, None), ("E4", None, dock)]
+    assert seed.write(lambda: lookup.tag_targets(org, "ble", ["E1"])) == []
+
+
+def test_duplicate_check_probes_the_event_index(seed):
+    # Ingest's check for events already recorded: one probe of
+    # scan_event(asset, observed_at, id) per asset, never a scan.
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    dock = f.location(org, "DOCK")
+    one, two = f.asset(org, "ONE"), f.asset(org, "TWO")
+    f.scan(org, one, dock, "2026-01-01T12:00:00Z")
+    observations = [
+        scans.Observation(one, dock, ts("2026-01-01T12:00:00Z")),
+        scans.Observation(two, dock, ts("2026-01-01T12:00:00Z")),
+        scans.Observation(one, None, ts("2026-01-01T12:00:00Z")),
+    ]
+
+    result, shown = plans(seed, lambda: scans.already_recorded(observations))
+
+    assert result == {(one, dock, timeutil.to_micros(ts("2026-01-01T12:00:00Z")))}
+    assert len(shown) == 1
+    assert "scan_event_asset_id_observed_at_id" in shown[0], shown

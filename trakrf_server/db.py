@@ -19,8 +19,10 @@ import asyncio
 import logging
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
@@ -37,13 +39,24 @@ database = peewee.DatabaseProxy()
 
 # WAL lets readers run while the single writer commits; synchronous=FULL makes
 # an acknowledged commit survive power loss, which an asset tracker promises.
+# The WAL is copied back into the database file (a checkpoint, run by the
+# committing writer) once it holds wal_autocheckpoint pages: 10000 (about 40 MB)
+# instead of SQLite's 1000, because a reader batch dirties pages all over the
+# event index and the asset table, and a page changed by several commits
+# between two checkpoints is copied (and the file synced) once, not each time.
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "busy_timeout": 10000,
     "synchronous": "full",
     "cache_size": -32000,
+    "wal_autocheckpoint": 10000,
 }
+
+# Most write jobs queued behind a running one that the writer runs in one
+# transaction (``Writer``); bounds how long the first of them waits for its
+# acknowledgement.
+MAX_GROUP = 32
 
 
 def make_database(config: Config) -> peewee.Database:
@@ -88,12 +101,171 @@ def data_version(connection: Any) -> int:
     return connection.execute("PRAGMA data_version").fetchone()[0]
 
 
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: Future
+    started: bool = False
+
+
+class _GroupLost(Exception):
+    """The database ended the group's transaction itself (a job's error left
+    no savepoint to roll back to): none of the jobs run so far is durable."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _lost_in(exc: BaseException | None) -> _GroupLost | None:
+    """The loss behind ``exc``: rolling back a transaction the database had
+    already ended fails too, with the loss somewhere in its context."""
+    while exc is not None:
+        if isinstance(exc, _GroupLost):
+            return exc
+        exc = exc.__context__
+    return None
+
+
+class Writer:
+    """The one thread that runs write jobs, in the order they were queued.
+
+    A job queued alone runs in a transaction of its own. Jobs that queued up
+    while an earlier one ran are run together in one transaction, each inside
+    its own savepoint, and committed once (group commit): with
+    ``synchronous=FULL`` every commit waits for the disk, so the wait is
+    shared, and a page several jobs change is written once.
+
+    - Every job's result or exception is delivered after the group's commit,
+      so an acknowledged write is durable.
+    - A job that raises rolls back its own savepoint only; the others of the
+      group still commit, and each still sees the work of those before it.
+    - If the commit fails, every job of the group receives that error and
+      nothing of the group is kept. If the database ends the transaction
+      itself in the middle, the jobs run so far receive the error and the
+      jobs not yet run are queued again.
+    """
+
+    def __init__(self, db: peewee.Database, max_group: int = MAX_GROUP) -> None:
+        self._db = db
+        self._max_group = max(1, max_group)
+        self._jobs: deque[_Job] = deque()
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._loop, name="trakrf-write", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., T], args: tuple[Any, ...]) -> Future:
+        future: Future = Future()
+        with self._wake:
+            if self._closed:
+                raise RuntimeError("cannot queue a write after close")
+            self._jobs.append(_Job(fn, args, future))
+            self._wake.notify()
+        return future
+
+    def queued(self) -> int:
+        """Jobs waiting behind the one running."""
+        with self._wake:
+            return len(self._jobs)
+
+    def close(self) -> None:
+        """Run what is queued, then stop the thread."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs and not self._closed:
+                    self._wake.wait()
+                if not self._jobs:
+                    return
+                group = []
+                while self._jobs and len(group) < self._max_group:
+                    group.append(self._jobs.popleft())
+            group = [j for j in group if self._start(j)]
+            if len(group) == 1:
+                self._run_alone(group[0])
+            elif group:
+                self._run_group(group)
+
+    @staticmethod
+    def _start(job: _Job) -> bool:
+        """False when the caller cancelled the job before it started."""
+        if not job.started:
+            job.started = job.future.set_running_or_notify_cancel()
+        return job.started
+
+    def _run_alone(self, job: _Job) -> None:
+        try:
+            self._db.connect(reuse_if_open=True)
+            with self._db.atomic():
+                result = job.fn(*job.args)
+        except BaseException as exc:
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)
+
+    def _run_group(self, group: list[_Job]) -> None:
+        db = self._db
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            db.connect(reuse_if_open=True)
+            with db.atomic():
+                for job in group:
+                    outcomes.append(self._in_savepoint(job))
+        except BaseException as exc:
+            lost = _lost_in(exc)
+            if lost is not None:
+                self._fail(group[: len(outcomes) + 1], lost.cause)
+                self._requeue(group[len(outcomes) + 1 :])
+            else:
+                self._fail(group, exc)
+            return
+        for job, (ok, value) in zip(group, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    def _in_savepoint(self, job: _Job) -> tuple[bool, Any]:
+        db = self._db
+        db.execute_sql("SAVEPOINT job")
+        try:
+            result = job.fn(*job.args)
+        except BaseException as exc:
+            try:
+                db.execute_sql("ROLLBACK TO SAVEPOINT job")
+                db.execute_sql("RELEASE SAVEPOINT job")
+            except Exception:
+                raise _GroupLost(exc) from exc
+            return False, exc
+        db.execute_sql("RELEASE SAVEPOINT job")
+        return True, result
+
+    @staticmethod
+    def _fail(jobs: list[_Job], exc: BaseException) -> None:
+        for job in jobs:
+            job.future.set_exception(exc)
+
+    def _requeue(self, jobs: list[_Job]) -> None:
+        with self._wake:
+            self._jobs.extendleft(reversed(jobs))
+
+
 class Database:
     """Owns the connection setup and the threads that run queries.
 
-    Reads run on a small pool; writes run one at a time on a single thread, each
-    inside a transaction, so SQLite never reports "database is locked" to a
-    caller and read-check-write sequences in a service are never interleaved.
+    Reads run on a small pool; writes run one at a time on a single thread
+    (``Writer``), each atomically, so SQLite never reports "database is
+    locked" to a caller and read-check-write sequences in a service are never
+    interleaved.
     """
 
     def __init__(self, config: Config) -> None:
@@ -103,9 +275,7 @@ class Database:
             max_workers=max(1, config.database.read_threads),
             thread_name_prefix="trakrf-read",
         )
-        self._writer = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="trakrf-write"
-        )
+        self._writer = Writer(self.db)
         self._lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
 
@@ -129,7 +299,7 @@ class Database:
 
     def close(self) -> None:
         self._readers.shutdown(wait=True)
-        self._writer.shutdown(wait=True)
+        self._writer.close()
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -140,38 +310,36 @@ class Database:
         self.db.connect(reuse_if_open=True)
         return fn(*args)
 
-    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        self.db.connect(reuse_if_open=True)
-        with self.db.atomic():
-            return fn(*args)
-
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on a reader thread and return its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._run_read, fn, args)
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in one transaction on the writer thread.
+        """Run ``fn(*args)`` on the writer thread, atomically, and return its
+        result once it is committed (``Writer``).
 
-        An exception raised by ``fn`` rolls the whole transaction back.
+        An exception raised by ``fn`` rolls back everything ``fn`` did.
         """
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._run_write, fn, args)
+        return await asyncio.wrap_future(self._writer.submit(fn, args))
 
     def write_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue a best-effort write whose outcome nobody waits for."""
 
-        def run() -> None:
-            try:
-                self._run_write(fn, args)
-            except Exception:  # a best-effort write must never surface anywhere
-                log.exception("background write failed")
+        def logged(future: Future) -> None:
+            # A best-effort write must never surface anywhere.
+            if not future.cancelled() and future.exception() is not None:
+                log.error("background write failed", exc_info=future.exception())
 
-        self._writer.submit(run)
+        self._writer.submit(fn, args).add_done_callback(logged)
 
     def run_sync_write(self, fn: Callable[..., T], *args: Any) -> T:
         """For command-line use outside an event loop."""
-        return self._writer.submit(self._run_write, fn, args).result()
+        return self._writer.submit(fn, args).result()
+
+    def queued_writes(self) -> int:
+        """Writes waiting for the writer thread (not counting a running one)."""
+        return self._writer.queued()
 
     def commit_counter(self) -> int | None:
         """A number that changes whenever anything commits to the database,

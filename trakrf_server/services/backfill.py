@@ -91,7 +91,7 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
     fresh = [
         o
         for o in observations
-        if (o.asset_id, o.location_id, o.observed_at) not in already
+        if (o.asset_id, o.location_id, timeutil.to_micros(o.observed_at)) not in already
     ]
     result.duplicates += len(observations) - len(fresh)
     result.recorded = scans.record_events(org_id, fresh, SOURCE)

@@ -60,14 +60,28 @@ def tag_targets(
 ) -> list[tuple[str, int | None, int | None]]:
     """``(lookup_value, asset_id, location_id)`` of matching tags, oldest first.
 
-    The lean form for ingest paths, which resolve hundreds of reads per call.
+    The lean form for ingest paths, which resolve hundreds of reads per call:
+    the same match as ``_matching``, written as SQL, since compiling a
+    500-value ``IN`` list through the query builder costs more than running it.
     """
-    if not values:
+    keys = sorted({lookup_value(v) for v in values})
+    if not keys:
         return []
-    query = _matching(
-        org_id, tag_type, values, Tag.id, Tag.lookup_value, Tag.asset, Tag.location
+    db = Tag._meta.database
+    p = db.param
+    sql = (
+        "SELECT t.id, t.lookup_value, t.asset_id, t.location_id "
+        f'FROM "{Tag._meta.table_name}" AS t '
+        f'LEFT OUTER JOIN "{Asset._meta.table_name}" AS a ON a.id = t.asset_id '
+        f'LEFT OUTER JOIN "{Location._meta.table_name}" AS l '
+        "ON l.id = t.location_id "
+        f"WHERE t.org_id = {p} AND t.tag_type = {p} AND t.deleted_at IS NULL "
+        f"AND t.lookup_value IN ({', '.join([p] * len(keys))}) "
+        "AND ((t.asset_id IS NOT NULL AND a.deleted_at IS NULL) "
+        "OR (t.location_id IS NOT NULL AND l.deleted_at IS NULL))"
     )
-    return [row[1:] for row in sorted(query.tuples())]
+    rows = db.execute_sql(sql, [org_id, tag_type, *keys]).fetchall()
+    return [row[1:] for row in sorted(rows)]
 
 
 def _entity(tag: Tag) -> dict[str, Any]:

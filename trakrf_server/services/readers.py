@@ -32,7 +32,7 @@ from trakrf_server.models import (
 from trakrf_server.services import scans
 from trakrf_server.services.lookup import tag_targets
 from trakrf_server.services.tags import lookup_value
-from trakrf_server.timeutil import format_ts
+from trakrf_server.timeutil import format_ts, to_micros
 
 READER_NOT_FOUND = "Reader not found"
 SOURCE = "reader"
@@ -299,7 +299,7 @@ def ingest(
     fresh = [
         o
         for o in observations
-        if (o.asset_id, o.location_id, o.observed_at) not in already
+        if (o.asset_id, o.location_id, to_micros(o.observed_at)) not in already
     ]
     duplicates += len(observations) - len(fresh)
 

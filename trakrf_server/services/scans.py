@@ -24,8 +24,8 @@ from trakrf_server.timeutil import to_micros
 
 # Rows per INSERT statement (6 parameters each; far below both databases' limits).
 INSERT_CHUNK = 1000
-# Assets whose stored latest is read per statement (bounded IN lists).
-REFRESH_CHUNK = 500
+# Assets probed for recorded events per statement (a bounded IN list).
+PROBE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -77,31 +77,30 @@ def record_events(
 
 def already_recorded(
     observations: Sequence[Observation],
-) -> set[tuple[int, int | None, datetime]]:
-    """Which of these (asset, location, instant) triples are recorded events.
+) -> set[tuple[int, int | None, int]]:
+    """Which of these (asset, location, instant) triples are recorded events,
+    the instant in microseconds as stored.
 
     Ingest paths drop those, so a read sent or imported twice is one event.
+    Plain SQL, one probe of ``scan_event(asset, observed_at, id)`` per asset:
+    the query builder cost more than the lookup on every pushed batch.
     """
     if not observations:
         return set()
-    first = min(o.observed_at for o in observations)
-    last = max(o.observed_at for o in observations)
+    instants = [to_micros(o.observed_at) for o in observations]
     assets = sorted({o.asset_id for o in observations})
-    found: set[tuple[int, int | None, datetime]] = set()
-    for start in range(0, len(assets), REFRESH_CHUNK):
-        rows = (
-            ScanEvent.select(ScanEvent.asset, ScanEvent.location, ScanEvent.observed_at)
-            .where(
-                ScanEvent.asset.in_(assets[start : start + REFRESH_CHUNK])
-                & (ScanEvent.observed_at >= first)
-                & (ScanEvent.observed_at <= last)
-            )
-            .tuples()
+    db = ScanEvent._meta.database
+    found: set[tuple[int, int | None, int]] = set()
+    for start in range(0, len(assets), PROBE_CHUNK):
+        chunk = assets[start : start + PROBE_CHUNK]
+        sql = (
+            "SELECT asset_id, location_id, observed_at "
+            f'FROM "{ScanEvent._meta.table_name}" '
+            f"WHERE asset_id IN ({', '.join([db.param] * len(chunk))}) "
+            f"AND observed_at >= {db.param} AND observed_at <= {db.param}"
         )
-        found.update(
-            (a, loc, timeutil.from_micros(t) if isinstance(t, int) else t)
-            for a, loc, t in rows
-        )
+        rows = db.execute_sql(sql, [*chunk, min(instants), max(instants)])
+        found.update(rows.fetchall())
     return found
 
 
@@ -126,35 +125,24 @@ def advance_current(latest: dict[int, tuple[int, int, int | None]]) -> None:
     ``latest`` maps asset id to (observed_at in microseconds, event id,
     location id) of its latest new event. The asset's stored latest
     (``last_seen_at``, ``last_event_id``) is kept by this module alone, so
-    comparing with it decides ASSET-3's (observed_at, id) order exactly; a
-    backfilled read older than the stored latest leaves the asset alone and
-    costs no write.
+    comparing with it decides ASSET-3's (observed_at, id) order exactly. The
+    comparison is the UPDATE's own condition, so the stored latest is never
+    read separately; a backfilled read older than the stored latest leaves
+    the asset alone and writes nothing.
     """
+    if not latest:
+        return
     db = Asset._meta.database
-    table = Asset._meta.table_name
+    p = db.param
     update = (
-        f'UPDATE "{table}" SET location_id = {db.param}, '
-        f"last_seen_at = {db.param}, last_event_id = {db.param} "
-        f"WHERE id = {db.param}"
+        f'UPDATE "{Asset._meta.table_name}" SET location_id = {p}, '
+        f"last_seen_at = {p}, last_event_id = {p} "
+        f"WHERE id = {p} AND (last_seen_at IS NULL OR last_event_id IS NULL "
+        f"OR last_seen_at < {p} OR (last_seen_at = {p} AND last_event_id < {p}))"
     )
-    ids = sorted(latest)
-    for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk = ids[start : start + REFRESH_CHUNK]
-        stored = (
-            Asset.select(Asset.id, Asset.last_seen_at, Asset.last_event_id)
-            .where(Asset.id.in_(chunk))
-            .tuples()
-        )
-        current = {
-            asset_id: (to_micros(seen), event_id)
-            for asset_id, seen, event_id in stored
-            if seen is not None and event_id is not None
-        }
-        changes = []
-        for asset_id in chunk:
-            observed, event_id, location_id = latest[asset_id]
-            known = current.get(asset_id)
-            if known is None or (observed, event_id) > known:
-                changes.append((location_id, observed, event_id, asset_id))
-        if changes:
-            db.cursor().executemany(update, changes)
+    # In id order: neighbouring assets share pages.
+    changes = [
+        (location_id, observed, event_id, asset_id, observed, observed, event_id)
+        for asset_id, (observed, event_id, location_id) in sorted(latest.items())
+    ]
+    db.cursor().executemany(update, changes)

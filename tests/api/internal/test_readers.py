@@ -1,9 +1,11 @@
 """Fixed-reader ingest (SCAN-3): readers, antennas, pushed batches, unknown tags."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
+from tests.conftest import held_writer
 from tests.factories import Factory, member_session
 from trakrf_server import timeutil
 from trakrf_server.models import Asset, ScanEvent
@@ -464,3 +466,30 @@ async def test_events_survive_deletion_and_report_shows_them(api, world):
     r = await api.get("/api/v1/reports/asset-locations?include_deleted=true", token=key)
     row = r.json()["data"][0]
     assert row["asset_id"] == world["pump"] and row["asset_deleted_at"] is not None
+
+
+@pytest.mark.gen_test
+async def test_batches_committed_together_stay_apart(api, world, ctx):
+    # Pushes that queue up behind a running write commit as one group: a
+    # batch retried inside the group records nothing twice and gets the
+    # first answer, and a batch that fails takes no other batch down.
+    reader = await register(api, world)
+    first = [read("E200AA", "2026-04-01T10:00:00Z")]
+    other = [read("E200BB", "2026-04-01T10:00:01Z")]
+    async with held_writer(ctx.db, 4):
+        pushes = [
+            asyncio.ensure_future(push(api, world, reader, "g-1", first)),
+            asyncio.ensure_future(push(api, world, 999_999, "g-x", other)),
+            asyncio.ensure_future(push(api, world, reader, "g-1", first)),
+            asyncio.ensure_future(push(api, world, reader, "g-2", other)),
+        ]
+    ok, missing, again, second = await asyncio.gather(*pushes)
+    assert missing.status == 404
+    assert ok.status == again.status == second.status == 200
+    assert again.json() == ok.json()
+    assert ok.json()["data"]["recorded"] == second.json()["data"]["recorded"] == 1
+    recorded = events(world)
+    assert [(e.asset_id, e.source) for e in recorded] == [
+        (world["pump"], "reader"),
+        (world["cart"], "reader"),
+    ]
