@@ -360,11 +360,11 @@ def path_id(name: str, text: str) -> int:
 
 
 def same_number(sent: Any, current: int | None) -> bool:
+    """An id matches only as a JSON integer: ``3.0`` and ``true`` are other
+    types (VAL-3), so they differ from 3 as a string would (PATCH-5)."""
     if sent is None or current is None:
         return sent is None and current is None
-    return (
-        isinstance(sent, int | float) and not isinstance(sent, bool) and sent == current
-    )
+    return isinstance(sent, int) and not isinstance(sent, bool) and sent == current
 
 
 def same_string(sent: Any, current: str | None) -> bool:

@@ -429,3 +429,27 @@ async def test_asset_list_location_filters_use_current_location(caller):
     assert [a["id"] for a in r.json()["data"]] == [a2["id"]]
     r = await caller.get("/assets?location_external_key=P1,P2")
     assert fields(r) == [("location_external_key", "invalid_value")]
+
+
+@pytest.mark.gen_test
+async def test_patch_read_only_integer_sent_as_float_is_a_mismatch(caller):
+    # VAL-3: 3.0 is not a JSON integer, so it is "another type" under PATCH-5
+    loc = await caller.location()
+    a = await caller.asset(location_id=loc["id"], tags=[{"value": "E1"}])
+    r = await caller.patch(f"/assets/{a['id']}", {"id": float(a["id"])})
+    assert fields(r) == [("id", "read_only")]
+    r = await caller.patch(f"/assets/{a['id']}", {"location_id": float(loc["id"])})
+    assert fields(r) == [("location_id", "read_only")]
+    tags = [dict(t, id=float(t["id"])) for t in a["tags"]]
+    r = await caller.patch(f"/assets/{a['id']}", {"tags": tags})
+    assert fields(r) == [("tags", "read_only")]
+    # the same values as JSON integers still match
+    echo = {"id": a["id"], "location_id": loc["id"], "tags": a["tags"]}
+    r = await caller.patch(f"/assets/{a['id']}", echo)
+    assert r.status == 200, r
+    # a writable integer sent as a float is wrong-type (VAL-2)
+    r = await caller.post("/assets", {"name": "X", "location_id": float(loc["id"])})
+    assert r.status == 400
+    assert r.error["detail"] == (
+        'Body field "location_id" could not be decoded as the expected type'
+    )

@@ -332,3 +332,22 @@ async def test_location_list_parent_filters(caller):
     assert [x["id"] for x in r.json()["data"]] == [leaf["id"]]
     r = await caller.get("/locations?external_key=ROOT&external_key=LEAF")
     assert r.json()["total_count"] == 2
+
+
+@pytest.mark.gen_test
+async def test_patch_location_integers_sent_as_floats(caller):
+    # VAL-3: 1.0 is not a JSON integer. A read-only id is then a mismatch
+    # (PATCH-5); the writable parent_id is wrong-type (VAL-2), alone or paired.
+    root = await caller.location(external_key="ROOT")
+    loc = await caller.location(parent_id=root["id"])
+    r = await caller.patch(f"/locations/{loc['id']}", {"id": float(loc["id"])})
+    assert fields(r) == [("id", "read_only")]
+    wrong = 'Body field "parent_id" could not be decoded as the expected type'
+    for body in (
+        {"parent_id": float(root["id"])},
+        {"parent_id": float(root["id"]), "parent_external_key": "ROOT"},
+    ):
+        r = await caller.patch(f"/locations/{loc['id']}", body)
+        assert r.status == 400 and r.error["detail"] == wrong, body
+    r = await caller.patch(f"/locations/{loc['id']}", {"id": loc["id"]})
+    assert r.status == 200, r
