@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -62,15 +63,36 @@ ROLE_FOR_SCOPE = {
 }
 
 
+# RFC 9110 5.6.6: a parameter value is a token or a quoted-string, and the two
+# forms are equivalent; inside the quotes a backslash escapes one character.
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+def _parameter_value(text: str) -> str | None:
+    """A parameter value as it is meant: quotes and escapes removed."""
+    if not text.startswith('"'):
+        return None if '"' in text else text
+    match = _QUOTED.fullmatch(text)
+    return None if match is None else _QUOTED_PAIR.sub(r"\1", match.group(1))
+
+
 def media_type(header: str | None) -> str | None:
-    """The lower-cased media type if its only parameter is charset=utf-8 (CT-4)."""
+    """The lower-cased media type if its only parameter is charset=utf-8 (CT-4).
+
+    ``charset="utf-8"`` is that parameter too: HTTP defines the quoted value
+    as the same value as the token.
+    """
     if not header:
         return None
     parts = [p.strip() for p in header.split(";")]
     kind = parts[0].lower()
     for param in parts[1:]:
         name, _, value = param.partition("=")
-        if name.strip().lower() != "charset" or value.strip().lower() != "utf-8":
+        value = _parameter_value(value.strip())
+        if name.strip().lower() != "charset" or value is None:
+            return None
+        if value.lower() != "utf-8":
             return None
     return kind
 

@@ -18,6 +18,12 @@ BODY = b'{"name": "x"}'
         "application/json; charset=latin-1",
         "application/json; version=1",
         "application/jsonx",
+        # RFC 9110 5.6.6: quoted, these are still not utf-8 or not well formed
+        'application/json; charset="latin-1"',
+        'application/json; charset=""',
+        'application/json; charset="utf-8',
+        'application/json; charset="utf-8"x',
+        'application/json; charset=utf-8"',
     ],
 )
 async def test_post_needs_application_json(caller, content_type):
@@ -45,6 +51,10 @@ async def test_post_needs_application_json(caller, content_type):
         "application/json; charset=utf-8",
         "APPLICATION/JSON;CHARSET=UTF-8",
         "application/json ;  charset=UTF-8 ",
+        # RFC 9110 5.6.6: a quoted-string value is the same value as the token
+        'application/json; charset="utf-8"',
+        'application/json; charset="UTF-8"',
+        'application/json; charset="utf\\-8"',
     ],
 )
 async def test_post_accepts_json_with_optional_charset(caller, content_type):
@@ -74,7 +84,11 @@ async def test_patch_needs_merge_patch(caller, content_type):
 @pytest.mark.gen_test
 @pytest.mark.parametrize(
     "content_type",
-    ["application/merge-patch+json", "Application/Merge-Patch+JSON; Charset=utf-8"],
+    [
+        "application/merge-patch+json",
+        "Application/Merge-Patch+JSON; Charset=utf-8",
+        'application/merge-patch+json; charset="utf-8"',
+    ],
 )
 async def test_patch_accepts_merge_patch(caller, content_type):
     # CT-2, CT-4
