@@ -49,20 +49,18 @@ def unknown_parameters(
 MAX_OFFSET = 2147483647
 
 
-def _integer(text: str) -> int | None:
-    return parse_integer(text.strip())
-
-
 def limit_offset(params: dict[str, list[str]]) -> tuple[int, int, list[FieldError]]:
     """PAGE-1/2: ``limit`` (default 50, 1…200) and ``offset`` (default 0).
 
-    Only the first occurrence of each counts (PAGE-4). Returns the values and
+    Both are integers by the rule of path ids and id filters (ID-3, PAGE-9):
+    an optional sign and base-10 digits, no surrounding whitespace. Only the
+    first occurrence of each counts (PAGE-4). Returns the values and
     the field errors found, so callers can report them with others.
     """
     errors: list[FieldError] = []
     limit, offset = 50, 0
     if "limit" in params:
-        value = _integer(params["limit"][0])
+        value = parse_integer(params["limit"][0])
         if value is None:
             errors.append(
                 FieldError("limit", "invalid_value", "limit must be a positive integer")
@@ -78,7 +76,7 @@ def limit_offset(params: dict[str, list[str]]) -> tuple[int, int, list[FieldErro
         else:
             limit = value
     if "offset" in params:
-        value = _integer(params["offset"][0])
+        value = parse_integer(params["offset"][0])
         if value is None:
             errors.append(
                 FieldError(

@@ -474,3 +474,41 @@ async def test_q_longer_than_any_searched_value(caller):
         r = await caller.get(f"{path}?q={'a' * 60000}")
         assert r.status == 200, r
         assert r.json()["data"] == [] and r.json()["total_count"] == 0
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("space", ["%20", "%09", "+"])
+async def test_query_integers_take_no_whitespace(caller, space):
+    # PAGE-1, PAGE-2, PAGE-9: one rule for every query integer, the one ID-3
+    # gives path ids: an optional sign and base-10 digits, nothing around them
+    # (a "+" in a query string is a space).
+    loc = await caller.location()
+    invalid = {
+        "limit": "limit must be a positive integer",
+        "offset": "offset must be a non-negative integer",
+    }
+    for name, message in invalid.items():
+        for value in (f"{space}5", f"5{space}", f"{space}5{space}"):
+            for path in ("/assets", f"/locations/{loc['id']}/children"):
+                r = await caller.get(f"{path}?{name}={value}")
+                assert r.status == 400, (path, name, value)
+                assert [
+                    (f["field"], f["code"], f["message"]) for f in r.error["fields"]
+                ] == [(name, "invalid_value", message)], (path, name, value)
+    for name, path in (("location_id", "/assets"), ("parent_id", "/locations")):
+        r = await caller.get(f"{path}?{name}=5{space}")
+        assert fields(r) == [(name, "invalid_value")]
+
+
+@pytest.mark.gen_test
+async def test_query_integers_take_a_sign_as_path_ids_do(caller):
+    # ID-3, PAGE-1, PAGE-2, PAGE-9: "+5" and "-5" are base-10 integers
+    loc = await caller.location()
+    await caller.asset(location_id=loc["id"])
+    r = await caller.get(f"/assets?limit=%2B1&offset=%2B0&location_id=%2B{loc['id']}")
+    assert r.status == 200 and (r.json()["limit"], r.json()["offset"]) == (1, 0)
+    assert len(r.json()["data"]) == 1
+    r = await caller.get(f"/locations/%2B{loc['id']}")
+    assert r.status == 200
+    r = await caller.get("/assets?limit=-5")
+    assert fields(r) == [("limit", "too_small")]
