@@ -72,6 +72,20 @@ async def test_scheme_is_case_insensitive(api, seed):
     assert r.status == 200, r
 
 
+@pytest.mark.gen_test
+async def test_header_split_at_the_first_space_only(api, seed):
+    # AUTH-1: the value splits at the first space; whatever follows it is the
+    # token as sent, so a second space makes the token not a JWT (AUTH-2 row 4)
+    tenant = seed.tenant()
+    key = seed.key(tenant.org_id)
+    for value in (f"Bearer  {key}", f"Bearer \t{key}", f"Bearer {key} x"):
+        assert await detail_for(api, {"Authorization": value}) == INVALID, value
+    # no space at all is a format error (AUTH-2 row 3), a tab is not a space
+    assert await detail_for(api, {"Authorization": f"Bearer\t{key}"}) == (
+        "Invalid authorization header format"
+    )
+
+
 def claims_for(record_uuid, org_id, **extra):
     claims = {
         "iss": "trakrf-api-key",

@@ -244,10 +244,12 @@ class ApiHandler(tornado.web.RequestHandler):
             if "X-API-Key" in self.request.headers:
                 raise unauthorized("Use Authorization: Bearer <token>")
             raise unauthorized("Missing authorization header")
+        # AUTH-1: split at the first space; the rest is the token exactly as
+        # sent (HTTP already trimmed the value's own leading/trailing spaces).
         scheme, sep, token = header.partition(" ")
         if not sep or scheme.lower() != "bearer":
             raise unauthorized("Invalid authorization header format")
-        return await bearer.principal_for(self.ctx, token.strip(), self.auth)
+        return await bearer.principal_for(self.ctx, token, self.auth)
 
     async def _take_token(self, principal: Principal) -> None:
         self._rate = await bearer.take_token(self.ctx, principal)
