@@ -102,3 +102,48 @@ def test_refusals_use_the_apps_words(page: Page, server):
         "them first, then delete this location."
     )
     assert page.problems == []
+
+
+def overlaps(a, b, gap: float = 8) -> bool:
+    """True when box ``a`` comes within ``gap`` pixels of box ``b``."""
+    return not (
+        a["x"] + a["width"] + gap <= b["x"]
+        or b["x"] + b["width"] + gap <= a["x"]
+        or a["y"] + a["height"] + gap <= b["y"]
+        or b["y"] + b["height"] + gap <= a["y"]
+    )
+
+
+def test_create_button_leaves_the_last_row_clear(browser, server):
+    token = signup(server, "liv@example.com", "Liv Logistics")
+    for i in range(30):
+        body = {"external_key": f"LR-{i:02d}", "name": f"Ladder {i:02d}"}
+        call(server, "POST", "/assets", body, token)
+        body = {"external_key": f"BAY-{i:02d}", "name": f"Bay {i:02d}"}
+        call(server, "POST", "/locations", body, token)
+    for width, height in ((1280, 600), (375, 700)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        sign_in_as(page, server, token, "assets")
+        rows = page.locator("#assets-table tbody tr")
+        expect(rows).to_have_count(25)
+        fab = page.get_by_role("button", name="Create asset", exact=True)
+        delete = rows.last.get_by_role("button", name="Delete")
+        # Reached with the keyboard: the focused button scrolls into view
+        # above the round button, not under it.
+        delete.focus()
+        assert not overlaps(delete.bounding_box(), fab.bounding_box()), width
+        # At the end of the page, below the pager as well.
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        for control in (delete, page.get_by_role("button", name="Next")):
+            box = control.bounding_box()
+            assert not overlaps(box, fab.bounding_box()), width
+            assert box["y"] + box["height"] <= height
+        # Locations end with their counts, the last one under the button.
+        page.goto(f"{server.url}/#locations")
+        fab = page.get_by_role("button", name="Create location", exact=True)
+        expect(page.locator('[data-stat="total"] .stat-value')).to_have_text("30")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        box = page.locator('[data-stat="roots"]').bounding_box()
+        assert not overlaps(box, fab.bounding_box()), width
+        context.close()
