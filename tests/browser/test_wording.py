@@ -147,3 +147,26 @@ def test_create_button_leaves_the_last_row_clear(browser, server):
         box = page.locator('[data-stat="roots"]').bounding_box()
         assert not overlaps(box, fab.bounding_box()), width
         context.close()
+
+
+def test_members_show_each_email_once(page: Page, server):
+    admin = "mira@example.com"
+    token = signup(server, admin, "Mira Metals")
+    sign_in_as(page, server, token, "org-members")
+    row = page.locator(f'#members-table tr[data-email="{admin}"]')
+    expect(row).to_contain_text("(you)")
+    # Signup names a user by the e-mail (INT-30): it appears once.
+    assert row.inner_text().count(admin) == 1
+
+    # A member with a name of their own shows both.
+    def named(route):
+        response = route.fetch()
+        body = response.json()
+        body["data"][0]["name"] = "Mira Marsh"
+        route.fulfill(response=response, json=body)
+
+    page.route("**/members", named)
+    page.reload()
+    expect(row).to_contain_text("Mira Marsh (you)")
+    expect(row).to_contain_text(admin)
+    assert page.problems == []
