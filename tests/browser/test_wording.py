@@ -170,3 +170,32 @@ def test_members_show_each_email_once(page: Page, server):
     expect(row).to_contain_text("Mira Marsh (you)")
     expect(row).to_contain_text(admin)
     assert page.problems == []
+
+
+def test_notices_leave_and_keep_off_the_menu(browser, server):
+    token = signup(server, "nora@example.com", "Nora Nets")
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 700})
+        page = context.new_page()
+        sign_in_as(page, server, token, "locations")
+        for name in ("Warehouse", "Yard"):
+            page.locator("#create-location").click()
+            dialog = page.locator("dialog[open]")
+            dialog.get_by_label("Name").fill(f"{name} {width}")
+            dialog.get_by_role("button", name="Create location").click()
+            expect(page.locator("#location-detail h2")).to_have_text(f"{name} {width}")
+        notices = page.locator("#toasts .toast")
+        expect(notices.last).to_have_text(f"Created Yard {width}")
+        fab = page.get_by_role("button", name="Create location", exact=True)
+        covered = [fab]
+        if width > 760:
+            covered.append(page.locator(".sidenav"))
+        for notice in notices.all():
+            for item in covered:
+                assert not overlaps(notice.bounding_box(), item.bounding_box(), 0)
+        # The side menu under the notices' band still takes clicks.
+        if width > 760:
+            page.locator(".sidenav").get_by_role("link", name="Assets").click()
+            expect(page.get_by_role("heading", name="Assets")).to_be_visible()
+        expect(notices).to_have_count(0, timeout=6000)
+        context.close()
