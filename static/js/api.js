@@ -28,13 +28,102 @@ export const session = {
   },
 };
 
+const TAG_TYPES = { rfid: "RFID", barcode: "Barcode", ble: "BLE" };
+const KEY_NAMES = {
+  asset: "Asset ID", location: "Location ID", ASSET: "Asset ID", LOC: "Location ID",
+};
+
+// The refusals the server words in the API's vocabulary (CONTRACT EK-4, EK-6,
+// ASSET-6, TAG-5, LOC-7, LOC-8), said as the screens say it. `reason` lets a
+// screen add what it knows; `field` also marks the control the refusal is about.
+// Any other detail is shown as the server wrote it.
+const CONFLICTS = [
+  {
+    pattern: /^(asset|location) with external_key (.+) already exists$/,
+    reason: "key_taken",
+    field: "external_key",
+    text: (noun, key) => `${KEY_NAMES[noun]} ${key} is already used by another `
+      + `${noun}. Choose another ${KEY_NAMES[noun]}.`,
+    fieldText: (noun) => `Already used by another ${noun}.`,
+  },
+  {
+    pattern: /^cannot mint an external_key: the next (\w+)-<digits> key/,
+    reason: "key_unmintable",
+    field: "external_key",
+    text: (prefix) => `The next automatic ${KEY_NAMES[prefix] || "ID"} would be `
+      + `too long. Enter an ${KEY_NAMES[prefix] || "ID"} yourself.`,
+    fieldText: () => "Enter one yourself.",
+  },
+  {
+    pattern: /^one or more tags already exist$/,
+    reason: "tags_taken",
+    text: () => "One of these tags is already attached to another asset or location.",
+  },
+  {
+    pattern: /^tag (\w+):(.+) already exists$/,
+    reason: "tag_taken",
+    text: (type, value) => `${TAG_TYPES[type] || type} tag ${value} is already `
+      + "attached to an asset or location.",
+  },
+  {
+    pattern: /^location has descendant locations;/,
+    reason: "has_children",
+    text: () => "This location has locations under it. Move or delete them first, "
+      + "then delete this location.",
+  },
+  {
+    pattern: /^location has assets placed at it;/,
+    reason: "has_assets",
+    text: () => "Assets are at this location. Move them to another location or "
+      + "delete them first, then delete this location.",
+  },
+  {
+    pattern: /^Request violates a domain invariant$/,
+    reason: "cycle",
+    text: () => "A location cannot move under itself or under a location below it.",
+  },
+  {
+    pattern: /^Email already exists$/,
+    reason: "email_taken",
+    field: "email",
+    text: () => "An account with this e-mail already exists. "
+      + "Log in, or reset its password.",
+    fieldText: () => "Already has an account.",
+  },
+];
+
+/** The app's words for a 409 detail: {detail, reason, fields}, or null when unknown. */
+export function translateConflict(detail) {
+  for (const entry of CONFLICTS) {
+    const match = entry.pattern.exec(detail || "");
+    if (!match) continue;
+    const args = match.slice(1);
+    return {
+      detail: entry.text(...args),
+      reason: entry.reason,
+      fields: entry.field
+        ? [{ field: entry.field, message: entry.fieldText(...args) }]
+        : [],
+    };
+  }
+  return null;
+}
+
 export class ApiError extends Error {
   constructor(status, error) {
     super(error.detail || error.title || `Request failed (${status})`);
     this.status = status;
     this.type = error.type || "";
     this.detail = this.message;
+    this.serverDetail = this.message;
+    this.reason = "";
     this.fields = Array.isArray(error.fields) ? error.fields : [];
+    const known = status === 409 ? translateConflict(this.detail) : null;
+    if (known) {
+      this.message = this.detail = known.detail;
+      this.reason = known.reason;
+      this.fields = [...this.fields, ...known.fields];
+    }
   }
 }
 

@@ -1,6 +1,7 @@
-// Lookups several screens share: the location tree as picker options.
+// Lookups several screens share: the location tree as picker options, and
+// which tag a refused create was about.
 
-import { fetchAll } from "./api.js";
+import { api, fetchAll } from "./api.js";
 
 /**
  * All live, currently effective locations of the org, ordered as a tree
@@ -49,4 +50,41 @@ export function locationOptions(tree, { none = null, value = "external_key" } = 
  */
 export function epcKey(value) {
   return value.trim().replace(/^0+/, "");
+}
+
+/**
+ * A 409 "tags taken" (ASSET-6) says none of the tags the form sent: name them.
+ * A tag listed twice, or one attached elsewhere (found with INT-100); `err`
+ * keeps its general wording when the lookup names none. Returns `err`.
+ */
+export async function nameTakenTags(err, tags) {
+  if (!err || (err.reason !== "tags_taken" && err.reason !== "tag_taken")) return err;
+  const seen = new Set();
+  for (const t of tags) {
+    const k = `${t.tag_type}:${epcKey(t.value)}`;
+    if (seen.has(k)) {
+      err.message = err.detail = `Tag ${t.value} is listed twice. Remove one of them.`;
+      return err;
+    }
+    seen.add(k);
+  }
+  const found = [];
+  try {
+    for (const type of new Set(tags.map((t) => t.tag_type))) {
+      const values = tags.filter((t) => t.tag_type === type).map((t) => t.value);
+      const res = await api("POST", "/lookup/tags", { body: { type, values } });
+      for (const value of values) {
+        if (res.data[value]) found.push([value, res.data[value]]);
+      }
+    }
+  } catch {
+    return err;
+  }
+  if (!found.length) return err;
+  err.message = err.detail = found.map(([value, hit]) => {
+    const owner = hit.asset || hit.location;
+    const what = owner ? `${owner.name} (${owner.external_key})` : `#${hit.entity_id}`;
+    return `Tag ${value} is already attached to the ${hit.entity_type} ${what}.`;
+  }).join(" ");
+  return err;
 }

@@ -243,7 +243,13 @@ export function debounce(fn, ms = 300) {
   };
 }
 
-/** A short-lived status line at the bottom of the screen. */
+const TOAST_MS = 4000;
+const TOAST_MAX = 3;
+
+/**
+ * A short-lived status line at the foot of the screen: gone after a few
+ * seconds, and only the newest few at a time.
+ */
 export function toast(text, kind = "ok") {
   let host = document.getElementById("toasts");
   if (!host) {
@@ -252,7 +258,8 @@ export function toast(text, kind = "ok") {
   }
   const el = h("div", { class: `toast ${kind}` }, text);
   host.append(el);
-  setTimeout(() => el.remove(), 3000);
+  while (host.children.length > TOAST_MAX) host.firstElementChild.remove();
+  setTimeout(() => el.remove(), TOAST_MS);
 }
 
 export function tagChips(tags) {

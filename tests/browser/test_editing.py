@@ -65,12 +65,12 @@ def test_asset_edit_rename_tags_and_paging(page: Page, server):
     expect(dialog.locator(".tag-list li")).to_have_count(2)
     dialog.get_by_role("button", name="Remove tag E200AA").click()
     expect(dialog.locator(".tag-list li")).to_have_count(1)
-    # A duplicate tag shows the server's 409 detail (TAG-5).
+    # A duplicate tag is refused (TAG-5), naming where the tag already is.
     dialog.get_by_label("Type").select_option("barcode")
     dialog.get_by_label("Tag number").fill("0001")
     dialog.get_by_role("button", name="Add tag").click()
     expect(dialog.locator(".tag-manager form .alert.error")).to_have_text(
-        "tag barcode:0001 already exists"
+        "Tag 0001 is already attached to the asset Crate seven (CR-007)."
     )
     dialog.get_by_role("button", name="Close").click()
 

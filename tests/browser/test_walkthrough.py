@@ -110,14 +110,14 @@ def test_walkthrough(page: Page, server, shots):
     expect(stat(page, "roots")).to_have_text("1")
     expect(stat(page, "total")).to_have_text("2")
 
-    # Deleting a parent shows the server's 409 reason (LOC-8).
+    # Deleting a parent says why the server refused it (LOC-8).
     tree = page.locator("#location-tree")
     tree.get_by_role("button", name=re.compile("^Warehouse")).click()
     page.locator("#location-detail").get_by_role("button", name="Delete").click()
     page.locator("dialog[open]").get_by_role("button", name="Delete").click()
     expect(page.locator("#location-detail .alert.error")).to_have_text(
-        "location has descendant locations; reassign or remove them before "
-        "deleting (cascade is not supported)"
+        "This location has locations under it. Move or delete them first, "
+        "then delete this location."
     )
     shot(page, shots, "locations")
 

@@ -7,7 +7,7 @@ import {
   alertBox, field, form, heading, select, stat, empty, pager, openDialog, confirmDialog,
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
 } from "../ui.js";
-import { loadLocationTree, locationOptions } from "../data.js";
+import { loadLocationTree, locationOptions, nameTakenTags } from "../data.js";
 import { canEdit } from "../state.js";
 
 const LIMIT = 25;
@@ -268,7 +268,8 @@ function assetCreateForm(tree, prefillTag, close) {
       if (to.control.value) body.valid_to = fromLocalInput(to.control.value);
       const list = tags.read();
       if (list.length) body.tags = list;
-      const res = await api("POST", "/assets", { body });
+      const res = await api("POST", "/assets", { body })
+        .catch(async (err) => { throw await nameTakenTags(err, list); });
       close(res.data);
     },
   });
@@ -354,7 +355,9 @@ export function tagManager(base, initial) {
     busyLabel: "Adding…",
     cls: "inline",
     onSubmit: async () => {
-      const res = await api("POST", base, { body: { tag_type: type.control.value, value: value.control.value.trim() } });
+      const tag = { tag_type: type.control.value, value: value.control.value.trim() };
+      const res = await api("POST", base, { body: tag })
+        .catch(async (err) => { throw await nameTakenTags(err, [tag]); });
       tags.push(res.data);
       value.control.value = "";
       draw();

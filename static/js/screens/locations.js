@@ -8,7 +8,7 @@ import {
   alertBox, field, form, heading, select, stat, empty, openDialog, confirmDialog, tagChips,
   toast, toLocalInput, fromLocalInput, fmtTime, loading,
 } from "../ui.js";
-import { loadLocationTree, locationOptions } from "../data.js";
+import { loadLocationTree, locationOptions, nameTakenTags } from "../data.js";
 import { canEdit } from "../state.js";
 import { tagManager, tagRows } from "./assets.js";
 
@@ -126,7 +126,9 @@ export async function render(screen, params) {
           if (par.control.value) body.parent_id = Number(par.control.value);
           const list = tags.read();
           if (list.length) body.tags = list;
-          close((await api("POST", "/locations", { body })).data);
+          const res = await api("POST", "/locations", { body })
+            .catch(async (err) => { throw await nameTakenTags(err, list); });
+          close(res.data);
         },
       });
     }, { wide: true });
@@ -213,7 +215,8 @@ export async function render(screen, params) {
       selectedId = loc.parent_id || null;
       reload();
     } catch (err) {
-      // 409 says why: child locations or assets still there (LOC-8).
+      // 409 says why: child locations or assets still there (LOC-8), in the
+      // app's words (api.js).
       panelAlert.show(err.detail);
     }
   }

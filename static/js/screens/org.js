@@ -78,7 +78,8 @@ export async function members(screen) {
   async function loadMembers() {
     const rows = (await api("GET", `/orgs/${org.id}/members`)).data;
     replace(memberBox, h("table", { class: "table", id: "members-table" },
-      h("thead", {}, h("tr", {}, ["Name", "E-mail", "Role", "Joined", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {},
+        ["Member", "Role", "Joined", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows.map((m) => {
         const me = state.me && m.user_id === state.me.id;
         const role = select(roleOptions, m.role, { "aria-label": `Role of ${m.email}` });
@@ -107,9 +108,12 @@ export async function members(screen) {
             alert.show(err.detail);
           }
         });
+        // Without a name of its own a member's name is the e-mail: say it once.
+        const named = m.name && m.name.trim().toLowerCase() !== m.email.toLowerCase();
         return h("tr", { dataset: { email: m.email } },
-          h("td", { "data-label": "Name" }, m.name, me ? " (you)" : ""),
-          h("td", { "data-label": "E-mail" }, m.email),
+          h("td", { "data-label": "Member" },
+            h("div", {}, named ? m.name : m.email, me ? " (you)" : ""),
+            named ? h("div", { class: "hint member-email" }, m.email) : null),
           h("td", { "data-label": "Role" }, role),
           h("td", { "data-label": "Joined" }, fmtDate(m.joined_at)),
           h("td", { "data-label": "" }, me ? null : remove));
