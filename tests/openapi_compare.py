@@ -2,10 +2,11 @@
 
 ``differences(generated, reference)`` returns ``{place: message}`` for every
 place where the documents disagree on what a client relies on: operations,
-operationIds, required scopes, parameters (name, place, required, type,
-bounds), request and response schemas and the components they name
-(properties, types, formats, nullability, enums, required keys). Prose
-(summaries, descriptions, examples) is not compared.
+operationIds, required scopes, security requirements and the bearer scheme,
+parameters (name, place, required, type, bounds), request and response schemas
+and the components they name (properties, types, formats, nullability, enums,
+bounds, defaults, required keys), and the headers each response declares.
+Prose (summaries, descriptions, examples) is not compared.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Diff:
             if a != b:
                 self.add(f"{place}.{key}", f"generated {a!r}, reference {b!r}")
 
-    def schema(self, place: str, ours: dict, theirs: dict, bounds: bool) -> None:
+    def schema(self, place: str, ours: dict, theirs: dict) -> None:
         """Compare two schema objects; components are compared by name."""
         a_ref, b_ref = ref_name(ours), ref_name(theirs)
         if a_ref and not b_ref and a_ref in self.ours:
@@ -73,12 +74,11 @@ class Diff:
             if bool(ours.get("nullable")) != bool(theirs.get("nullable")):
                 self.add(f"{place}.nullable", "nullability differs")
             return
-        keys = SCALAR_KEYS if bounds else ("type", "format", "nullable", "enum")
-        self.scalars(place, ours, theirs, keys)
+        self.scalars(place, ours, theirs, SCALAR_KEYS)
 
         if "items" in ours or "items" in theirs:
             self.schema(
-                f"{place}.items", ours.get("items", {}), theirs.get("items", {}), bounds
+                f"{place}.items", ours.get("items", {}), theirs.get("items", {})
             )
 
         a_props, b_props = ours.get("properties", {}), theirs.get("properties", {})
@@ -89,7 +89,7 @@ class Diff:
             elif name not in a_props:
                 self.add(where, "only in the reference")
             else:
-                self.schema(where, a_props[name], b_props[name], bounds)
+                self.schema(where, a_props[name], b_props[name])
 
         a_req, b_req = set(ours.get("required", [])), set(theirs.get("required", []))
         for name in sorted(a_req ^ b_req):
@@ -138,7 +138,7 @@ def differences(generated: dict[str, Any], reference: dict[str, Any]) -> dict[st
             diff.add(place, "operation missing from the generated spec")
             continue
         a, b = ours[key], theirs[key]
-        for field in ("operationId", "x-required-scopes"):
+        for field in ("operationId", "x-required-scopes", "security"):
             if a.get(field) != b.get(field):
                 diff.add(
                     f"{place}.{field}",
@@ -156,7 +156,7 @@ def differences(generated: dict[str, Any], reference: dict[str, Any]) -> dict[st
             else:
                 pa, pb = a_params[pkey], b_params[pkey]
                 diff.scalars(where, pa, pb, ("required", "style", "explode"))
-                diff.schema(f"{where}.schema", pa["schema"], pb["schema"], bounds=True)
+                diff.schema(f"{where}.schema", pa["schema"], pb["schema"])
 
         a_body, b_body = _media(a.get("requestBody")), _media(b.get("requestBody"))
         if set(a_body) != set(b_body):
@@ -169,7 +169,6 @@ def differences(generated: dict[str, Any], reference: dict[str, Any]) -> dict[st
                 f"{place}.requestBody.{media}",
                 a_body[media].get("schema", {}),
                 b_body[media].get("schema", {}),
-                bounds=False,
             )
 
         a_resp, b_resp = a.get("responses", {}), b.get("responses", {})
@@ -180,22 +179,52 @@ def differences(generated: dict[str, Any], reference: dict[str, Any]) -> dict[st
             elif status not in a_resp:
                 diff.add(where, "status missing from the generated spec")
             else:
-                ma, mb = _media(a_resp[status]), _media(b_resp[status])
-                for media in set(ma) | set(mb):
-                    diff.schema(
-                        f"{where}.{media}",
-                        ma.get(media, {}).get("schema", {}),
-                        mb.get(media, {}).get("schema", {}),
-                        bounds=False,
-                    )
+                _response(diff, where, a_resp[status], b_resp[status])
 
     for name in sorted(b_schemas):
         place = f"components.schemas.{name}"
         if name not in a_schemas:
             diff.add(place, "component missing from the generated spec")
         else:
-            diff.schema(place, a_schemas[name], b_schemas[name], bounds=False)
+            diff.schema(place, a_schemas[name], b_schemas[name])
 
-    if "BearerAuth" not in generated.get("components", {}).get("securitySchemes", {}):
-        diff.add("components.securitySchemes.BearerAuth", "missing")
+    # Shared responses both declare (405 and its Allow header); the reference's
+    # Gone is reserved for retirements that have not happened (ERR-9).
+    a_shared = generated.get("components", {}).get("responses", {})
+    b_shared = reference.get("components", {}).get("responses", {})
+    for name in sorted(set(a_shared) & set(b_shared)):
+        _response(diff, f"components.responses.{name}", a_shared[name], b_shared[name])
+
+    _bearer_scheme(diff, generated, reference)
     return diff.found
+
+
+def _response(diff: Diff, where: str, ours: dict, theirs: dict) -> None:
+    """One status of one operation: a shared response by name, else its headers
+    (rate limits, Retry-After, Location…) and body schemas."""
+    a_ref, b_ref = ref_name(ours), ref_name(theirs)
+    if a_ref or b_ref:
+        if a_ref != b_ref:
+            diff.add(f"{where}.$ref", f"generated {a_ref}, reference {b_ref}")
+        return
+    a_headers, b_headers = ours.get("headers", {}), theirs.get("headers", {})
+    for name in sorted(set(a_headers) ^ set(b_headers)):
+        side = "generated" if name in a_headers else "reference"
+        diff.add(f"{where}.headers.{name}", f"header only in the {side} spec")
+    ma, mb = _media(ours), _media(theirs)
+    for media in set(ma) | set(mb):
+        diff.schema(
+            f"{where}.{media}",
+            ma.get(media, {}).get("schema", {}),
+            mb.get(media, {}).get("schema", {}),
+        )
+
+
+def _bearer_scheme(diff: Diff, generated: dict, reference: dict) -> None:
+    place = "components.securitySchemes.BearerAuth"
+    ours = generated.get("components", {}).get("securitySchemes", {}).get("BearerAuth")
+    theirs = reference["components"]["securitySchemes"]["BearerAuth"]
+    if ours is None:
+        diff.add(place, "missing")
+        return
+    diff.scalars(place, ours, theirs, ("type", "scheme", "bearerFormat"))

@@ -94,9 +94,26 @@ def test_comparison_notices_what_it_promises_to(reference):
     view["properties"]["name"]["type"] = "integer"
     view["required"].remove("tags")
     del changed["paths"]["/api/v1/orgs/me"]
+    # ...and in bodies, responses and the security scheme:
+    create = changed["components"]["schemas"]["CreateAssetWithTagsRequest"]
+    create["properties"]["name"]["maxLength"] = 1024
+    created = changed["paths"]["/api/v1/assets"]["post"]["responses"]
+    del created["201"]["headers"]["Location"]
+    del created["429"]["headers"]["X-RateLimit-Remaining"]
+    created["405"] = {"$ref": "#/components/responses/Gone"}
+    changed["paths"]["/api/v1/assets"]["post"]["security"] = []
+    changed["components"]["securitySchemes"]["BearerAuth"]["scheme"] = "basic"
+    del changed["components"]["responses"]["MethodNotAllowed"]["headers"]["Allow"]
 
     found = differences(changed, reference)
     assert set(found) == {
+        "components.schemas.CreateAssetWithTagsRequest.properties.name.maxLength",
+        "paths./api/v1/assets.post.responses.201.headers.Location",
+        "paths./api/v1/assets.post.responses.429.headers.X-RateLimit-Remaining",
+        "paths./api/v1/assets.post.responses.405.$ref",
+        "paths./api/v1/assets.post.security",
+        "components.securitySchemes.BearerAuth.scheme",
+        "components.responses.MethodNotAllowed.headers.Allow",
         "paths./api/v1/assets.get.operationId",
         "paths./api/v1/assets.get.parameters.query.limit.schema.maximum",
         "paths./api/v1/assets.get.parameters.query.offset",
