@@ -8,7 +8,7 @@ import tornado.web
 
 from trakrf_server import openapi
 from trakrf_server.api import fallback, health, reference, spa
-from trakrf_server.api.body_limit import BodyLimitApplication
+from trakrf_server.api.body_limit import BodyLimitApplication, lift_query_field_cap
 from trakrf_server.api.internal import (
     api_keys,
     auth,
@@ -168,6 +168,7 @@ def make_app(ctx: AppContext) -> tornado.web.Application:
     table.append((r"/(.*)", spa.SpaHandler, {"path": str(static_dir())}))
     # The reference describes exactly the routes above, rendered once here.
     published = openapi.publish(table)
+    lift_query_field_cap()
     return BodyLimitApplication(
         table, ctx=ctx, openapi=published, compress_response=False
     )
