@@ -165,6 +165,15 @@ def test_version_matches_the_package(tmp_path):
     assert _run(tmp_path, "--version").strip() == f"trakrf-server {__version__}"
 
 
+def test_sample_config_comes_with_the_executable(tmp_path):
+    from trakrf_server.config import Config, load_config
+
+    file = tmp_path / "config.toml"
+    file.write_text(_run(tmp_path, "sample-config"))
+    assert "[rate_limit]" in file.read_text()
+    assert load_config(file, env={}) == Config()
+
+
 def test_serve_sign_up_restart(workdir):
     cwd, servers = workdir
     server = Server(cwd)

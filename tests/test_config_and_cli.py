@@ -77,6 +77,19 @@ def run_cli(*args, stdin="", cwd=None, env=None):
     )
 
 
+def test_sample_config_prints_the_documented_defaults(tmp_path):
+    printed = run_cli("sample-config")
+    assert printed.returncode == 0
+    assert printed.stdout == (ROOT / "config.toml").read_text(encoding="utf-8")
+
+    # What it prints is a file the server accepts, and it changes nothing.
+    from trakrf_server.config import Config
+
+    file = tmp_path / "config.toml"
+    file.write_text(printed.stdout)
+    assert load_config(file, env={}) == Config()
+
+
 def test_cli_wrong_arguments_exit_2():
     assert run_cli().returncode == 2
     assert run_cli("frobnicate").returncode == 2

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from trakrf_server import __version__, timeutil
+from trakrf_server import __version__, paths, timeutil
 from trakrf_server.config import Config, ConfigError, load_config
 
 log = logging.getLogger("trakrf.server")
@@ -258,6 +258,13 @@ def _wrong(message: str) -> int:
 # --- import-reads -----------------------------------------------------------------
 
 
+def cmd_sample_config(args: argparse.Namespace) -> int:
+    # The executable carries no config.toml beside it: this is how its users
+    # get the documented file to start from.
+    sys.stdout.write(paths.sample_config().read_text(encoding="utf-8"))
+    return 0
+
+
 def cmd_import_reads(args: argparse.Namespace) -> int:
     import csv
 
@@ -416,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows per transaction (default 1000)",
     )
     p.set_defaults(func=cmd_import_reads)
+
+    p = sub.add_parser(
+        "sample-config",
+        help="print a config.toml with every setting, its default and what it does",
+    )
+    p.set_defaults(func=cmd_sample_config)
 
     p = sub.add_parser("version", help="print the version")
     p.set_defaults(func=lambda args: print(f"trakrf-server {__version__}") or 0)

@@ -26,6 +26,11 @@ def migrations_dir() -> Path:
     return bundle_root() / "migrations"
 
 
+def sample_config() -> Path:
+    """config.toml with every setting and its default, documented."""
+    return bundle_root() / "config.toml"
+
+
 def reference_ui_dir() -> Path:
     """The page and script around Swagger UI at ``/api``."""
     return Path(__file__).resolve().parent / "reference_ui"
