@@ -74,7 +74,11 @@ def read_upload(raw: bytes) -> list[dict[str, str]]:
         raise bad_request("CSV file must be UTF-8 encoded") from None
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
+        # Spaces around a column name (`name, tags`) are layout, not part of
+        # the name: the rows are keyed by the same stripped names the header
+        # checks use, so no column's cells are dropped unnoticed.
         header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
         rows = list(reader)
     except csv.Error as exc:
         raise bad_request(f"CSV file could not be parsed: {exc}") from None
