@@ -194,6 +194,9 @@ def _row_error(line: int, problem: FieldError) -> dict[str, Any]:
     message = problem.message
     if problem.params and "pattern" in problem.params:
         message = f"{column} must match {validation.EK_PATTERN}"
+    if not column:
+        # A problem of the row as a whole names no column (INT-101 "field"?).
+        return {"row": line, "error": message}
     return {"row": line, "field": column, "error": message}
 
 

@@ -277,3 +277,13 @@ async def test_spaces_around_column_names_keep_the_cells(api, world, seed):
     assert asset.location_id is not None
     tags = seed.write(lambda: [t.value for t in Tag.select()])
     assert tags == ["E2SP"]
+
+
+@pytest.mark.gen_test
+async def test_row_with_extra_cells_names_no_column(api, world):
+    # INT-101: "field" is optional and, when present, a column of the file
+    content = "external_key,name\nX-1,Extra,surplus\n"
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert view["status"] == "failed"
+    assert view["errors"] == [{"row": 2, "error": "row has more cells than the header"}]
