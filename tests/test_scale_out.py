@@ -369,3 +369,90 @@ def test_concurrent_creates_with_one_tag_attach_it_once(cluster):
 
     r = b.call("GET", "/api/v1/assets?limit=100", token=key)
     assert len(r.body["data"]) == 1
+
+
+def _reader_setup(a: Server) -> tuple[str, str, int]:
+    """An org with location DOCK, asset PUMP (tag E2800077) and reader whose
+    antenna 1 is at DOCK: (session, scans:write key, reader id)."""
+    org_id, session, key = _signup_with_key(a, ALL_SCOPES)
+    r = a.call(
+        "POST", "/api/v1/locations", key, {"name": "Dock", "external_key": "DOCK"}
+    )
+    assert r.status == 201, r
+    body = {"name": "Pump", "external_key": "PUMP", "tags": [{"value": "E2800077"}]}
+    assert a.call("POST", "/api/v1/assets", key, body).status == 201
+    r = a.call("POST", "/api/v1/readers", session, {"name": "Dock door"})
+    assert r.status == 201, r
+    reader = r.body["data"]["id"]
+    body = {"location_external_key": "DOCK"}
+    r = a.call("PUT", f"/api/v1/readers/{reader}/antennas/1", session, body)
+    assert r.status == 200, r
+    body = {"name": "dock reader", "scopes": ["scans:write"]}
+    r = a.call("POST", f"/api/v1/orgs/{org_id}/api-keys", session, body)
+    assert r.status == 201, r
+    return session, r.body["data"]["token"], reader
+
+
+def test_one_batch_pushed_to_both_processes_is_recorded_once(cluster):
+    # docs/reader-ingest.md: a retried batch_id answers with the first result
+    # and records nothing, also when the copies reach two processes at once
+    # (MQTT subscribers sharing a prefix each receive every batch).
+    a, b = cluster
+    session, reader_key, reader = _reader_setup(a)
+
+    for round_ in range(3):
+        batch = {
+            "batch_id": f"race-{round_}",
+            "reads": [
+                {
+                    "epc": "E2800077",
+                    "antenna": 1,
+                    "seen_at": f"2026-04-0{round_ + 1}T00:00:00Z",
+                },
+                {"epc": "FFFF0001", "antenna": 1, "seen_at": "2026-04-01T00:00:00Z"},
+            ],
+        }
+        replies = _race(
+            [a, b],
+            8,
+            lambda server, i, body=batch: server.call(
+                "POST", f"/api/v1/readers/{reader}/reads", reader_key, body
+            ),
+        )
+        assert [r.status for r in replies] == [200] * 8, replies
+        assert {json.dumps(r.body, sort_keys=True) for r in replies} == {
+            json.dumps(replies[0].body, sort_keys=True)
+        }
+        assert replies[0].body["data"]["recorded"] == 1
+
+    r = b.call("GET", "/api/v1/assets?external_key=PUMP", session)
+    pump = r.body["data"][0]["id"]
+    r = b.call("GET", f"/api/v1/assets/{pump}/history", session)
+    assert r.body["total_count"] == 3, r
+    r = b.call("GET", "/api/v1/unknown-tags", session)
+    assert [(u["value"], u["read_count"]) for u in r.body["data"]] == [("FFFF0001", 3)]
+
+
+def test_different_batches_with_one_unknown_tag_on_both_processes(cluster):
+    # The unknown-tag counters are shared by the org: batches ingested at
+    # once by two processes all count, none fails.
+    a, b = cluster
+    session, reader_key, reader = _reader_setup(a)
+    replies = _race(
+        [a, b],
+        8,
+        lambda server, i: server.call(
+            "POST",
+            f"/api/v1/readers/{reader}/reads",
+            reader_key,
+            {
+                "batch_id": f"unknown-{i}",
+                "reads": [
+                    {"epc": "FFFF0002", "antenna": 1, "seen_at": "2026-04-01T00:00:00Z"}
+                ],
+            },
+        ),
+    )
+    assert [r.status for r in replies] == [200] * 8, replies
+    r = b.call("GET", "/api/v1/unknown-tags", session)
+    assert [(u["value"], u["read_count"]) for u in r.body["data"]] == [("FFFF0002", 8)]

@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -52,6 +52,12 @@ SQLITE_PRAGMAS = {
     "cache_size": -32000,
     "wal_autocheckpoint": 10000,
 }
+
+# Values bound per ``IN (…)`` list by callers whose list has no bound of its
+# own (an inventory save, a backfill batch): SQLite refuses a statement with
+# more than 250 000 parameters (32 766 in builds before 3.32), so such lists
+# are queried in slices of this size.
+IN_LIST_CHUNK = 500
 
 # Most write jobs queued behind a running one that the writer runs in one
 # transaction (``Writer``); bounds how long the first of them waits for its
@@ -377,6 +383,12 @@ class Database:
             return True
         except peewee.PeeweeException:
             return False
+
+
+def in_chunks(values: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size``, for ``IN`` lists."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def code_point_order(column: Any) -> Any:

@@ -70,10 +70,13 @@ def format_micros(value: int | None) -> str | None:
     return f"{whole}.{micros // 1000:03d}Z"
 
 
-def parse_rfc3339(text: str) -> datetime | None:
+def parse_rfc3339(text: str, clamp: bool = False) -> datetime | None:
     """The instant ``text`` denotes (DATE-2/3/4), or None if it is not valid.
 
-    Digits past microseconds are dropped, not rounded (DATE-4).
+    Digits past microseconds are dropped, not rounded (DATE-4). A valid text
+    whose offset carries it outside years 1-9999 in UTC (``0001-01-01T00:00:00
+    +01:00``) cannot be stored: None, or with ``clamp`` the first or last
+    representable instant, which bounds a filter exactly as the text does.
     """
     match = _RFC3339.fullmatch(text)
     if match is None:
@@ -101,7 +104,10 @@ def parse_rfc3339(text: str) -> datetime | None:
         return local.replace(tzinfo=timezone(shift)).astimezone(UTC)
     except (OverflowError, ValueError):
         # e.g. 0001-01-01T00:00:00+01:00 falls before year 1 in UTC
-        return None
+        if not clamp:
+            return None
+        edge = datetime.min if local.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 def truncate_ms(value: datetime) -> datetime:

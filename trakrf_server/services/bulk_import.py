@@ -74,7 +74,11 @@ def read_upload(raw: bytes) -> list[dict[str, str]]:
         raise bad_request("CSV file must be UTF-8 encoded") from None
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
+        # Spaces around a column name (`name, tags`) are layout, not part of
+        # the name: the rows are keyed by the same stripped names the header
+        # checks use, so no column's cells are dropped unnoticed.
         header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
         rows = list(reader)
     except csv.Error as exc:
         raise bad_request(f"CSV file could not be parsed: {exc}") from None
@@ -190,6 +194,9 @@ def _row_error(line: int, problem: FieldError) -> dict[str, Any]:
     message = problem.message
     if problem.params and "pattern" in problem.params:
         message = f"{column} must match {validation.EK_PATTERN}"
+    if not column:
+        # A problem of the row as a whole names no column (INT-101 "field"?).
+        return {"row": line, "error": message}
     return {"row": line, "field": column, "error": message}
 
 

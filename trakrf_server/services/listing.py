@@ -133,8 +133,9 @@ def _boolean(name: str, text: str) -> tuple[bool | None, FieldError | None]:
 
 
 def _instant(name: str, text: str) -> tuple[datetime | None, FieldError | None]:
-    """HIST-3: DATE-2's grammar; sentinel instants are allowed here."""
-    value = timeutil.parse_rfc3339(text)
+    """HIST-3: DATE-2's grammar; sentinel instants are allowed here, and so
+    are instants an offset puts outside the years 1-9999 (clamped)."""
+    value = timeutil.parse_rfc3339(text, clamp=True)
     if value is None:
         return None, FieldError(
             name,

@@ -12,6 +12,7 @@ from typing import Any
 
 import peewee
 
+from trakrf_server.db import in_chunks
 from trakrf_server.errors import not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services.tags import lookup_value
@@ -65,22 +66,23 @@ def tag_targets(
     500-value ``IN`` list through the query builder costs more than running it.
     """
     keys = sorted({lookup_value(v) for v in values})
-    if not keys:
-        return []
     db = Tag._meta.database
     p = db.param
-    sql = (
-        "SELECT t.id, t.lookup_value, t.asset_id, t.location_id "
-        f'FROM "{Tag._meta.table_name}" AS t '
-        f'LEFT OUTER JOIN "{Asset._meta.table_name}" AS a ON a.id = t.asset_id '
-        f'LEFT OUTER JOIN "{Location._meta.table_name}" AS l '
-        "ON l.id = t.location_id "
-        f"WHERE t.org_id = {p} AND t.tag_type = {p} AND t.deleted_at IS NULL "
-        f"AND t.lookup_value IN ({', '.join([p] * len(keys))}) "
-        "AND ((t.asset_id IS NOT NULL AND a.deleted_at IS NULL) "
-        "OR (t.location_id IS NOT NULL AND l.deleted_at IS NULL))"
-    )
-    rows = db.execute_sql(sql, [org_id, tag_type, *keys]).fetchall()
+    rows = []
+    # A backfill batch has no upper bound on its values: query them in slices.
+    for chunk in in_chunks(keys):
+        sql = (
+            "SELECT t.id, t.lookup_value, t.asset_id, t.location_id "
+            f'FROM "{Tag._meta.table_name}" AS t '
+            f'LEFT OUTER JOIN "{Asset._meta.table_name}" AS a ON a.id = t.asset_id '
+            f'LEFT OUTER JOIN "{Location._meta.table_name}" AS l '
+            "ON l.id = t.location_id "
+            f"WHERE t.org_id = {p} AND t.tag_type = {p} AND t.deleted_at IS NULL "
+            f"AND t.lookup_value IN ({', '.join([p] * len(chunk))}) "
+            "AND ((t.asset_id IS NOT NULL AND a.deleted_at IS NULL) "
+            "OR (t.location_id IS NOT NULL AND l.deleted_at IS NULL))"
+        )
+        rows += db.execute_sql(sql, [org_id, tag_type, *chunk]).fetchall()
     return [row[1:] for row in sorted(rows)]
 
 

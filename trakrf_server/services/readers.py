@@ -213,37 +213,46 @@ def _count_unknown(
 ) -> None:
     """Add this batch's unknown reads to the per-tag counters.
 
-    A plain read-then-write is safe: it runs on the single writer.
+    One upsert per tag: processes sharing the database may count the same tag
+    at once, and the unique (org, tag_type, lookup_value) index lets the
+    second add to the first's row instead of failing. The SET expressions
+    compare with the stored row as it was before this statement.
     """
+    new = peewee.EXCLUDED
+    later = new.last_seen_at >= UnknownTag.last_seen_at
+    earlier = new.first_seen_at < UnknownTag.first_seen_at
+
+    def pick(condition, incoming, stored):
+        return peewee.Case(None, [(condition, incoming)], stored)
+
+    merge = {
+        UnknownTag.read_count: UnknownTag.read_count + new.read_count,
+        UnknownTag.first_seen_at: pick(
+            earlier, new.first_seen_at, UnknownTag.first_seen_at
+        ),
+        UnknownTag.last_seen_at: pick(later, new.last_seen_at, UnknownTag.last_seen_at),
+        UnknownTag.last_reader: pick(later, new.last_reader_id, UnknownTag.last_reader),
+        UnknownTag.last_antenna: pick(later, new.last_antenna, UnknownTag.last_antenna),
+    }
     for (tag_type, key), info in seen.items():
-        row = UnknownTag.get_or_none(
-            (UnknownTag.org == org_id)
-            & (UnknownTag.tag_type == tag_type)
-            & (UnknownTag.lookup_value == key)
-        )
-        if row is None:
-            UnknownTag.create(
-                org=org_id,
-                tag_type=tag_type,
-                value=info["value"],
-                lookup_value=key,
-                read_count=info["reads"],
-                first_seen_at=info["first"],
-                last_seen_at=info["last"],
-                last_reader=reader_id,
-                last_antenna=info["antenna"],
-            )
-            continue
-        changes: dict[Any, Any] = {
-            UnknownTag.read_count: row.read_count + info["reads"]
-        }
-        if info["first"] < row.first_seen_at:
-            changes[UnknownTag.first_seen_at] = info["first"]
-        if info["last"] >= row.last_seen_at:
-            changes[UnknownTag.last_seen_at] = info["last"]
-            changes[UnknownTag.last_reader] = reader_id
-            changes[UnknownTag.last_antenna] = info["antenna"]
-        UnknownTag.update(changes).where(UnknownTag.id == row.id).execute()
+        UnknownTag.insert(
+            org=org_id,
+            tag_type=tag_type,
+            value=info["value"],
+            lookup_value=key,
+            read_count=info["reads"],
+            first_seen_at=info["first"],
+            last_seen_at=info["last"],
+            last_reader=reader_id,
+            last_antenna=info["antenna"],
+        ).on_conflict(
+            conflict_target=[
+                UnknownTag.org,
+                UnknownTag.tag_type,
+                UnknownTag.lookup_value,
+            ],
+            update=merge,
+        ).execute()
 
 
 # --- ingest -----------------------------------------------------------------------
@@ -261,11 +270,9 @@ def ingest(
     and instant — in this batch or earlier (``duplicates``).
     """
     reader = _reader(org_id, reader_id)
-    earlier = IngestBatch.get_or_none(
-        (IngestBatch.reader == reader.id) & (IngestBatch.batch_id == batch_id)
-    )
-    if earlier is not None:
-        return earlier.result
+    stamp = timeutil.now()
+    if not _claim(reader.id, batch_id, stamp):
+        return _recorded(reader.id, batch_id).result
 
     placements = _placements(reader.id)
     tags = _asset_tags(org_id, reads)
@@ -303,7 +310,6 @@ def ingest(
     ]
     duplicates += len(observations) - len(fresh)
 
-    stamp = timeutil.now()
     recorded = scans.record_events(org_id, fresh, SOURCE, recorded_at=stamp)
     _count_unknown(org_id, reader.id, unknown)
     Reader.update(last_seen_at=stamp).where(Reader.id == reader.id).execute()
@@ -322,10 +328,36 @@ def ingest(
         ],
         "location_tag_reads": location_tags,
     }
-    IngestBatch.create(
-        reader=reader.id, batch_id=batch_id, received_at=stamp, result=result
-    )
+    IngestBatch.update(result=result).where(
+        (IngestBatch.reader == reader.id) & (IngestBatch.batch_id == batch_id)
+    ).execute()
     return result
+
+
+def _claim(reader_id: int, batch_id: str, stamp: datetime) -> bool:
+    """Reserve ``batch_id`` for the reader before anything of it is recorded;
+    False when it was recorded before.
+
+    The unique (reader, batch_id) index decides: when another process is
+    ingesting the same batch, this insert waits for that transaction and,
+    once it has committed, inserts nothing, so the copy is answered with the
+    first result rather than failing on the index at the end.
+    """
+    claimed = (
+        IngestBatch.insert(
+            reader=reader_id, batch_id=batch_id, received_at=stamp, result={}
+        )
+        .on_conflict_ignore()
+        .as_rowcount()
+        .execute()
+    )
+    return claimed > 0
+
+
+def _recorded(reader_id: int, batch_id: str) -> IngestBatch:
+    return IngestBatch.get(
+        (IngestBatch.reader == reader_id) & (IngestBatch.batch_id == batch_id)
+    )
 
 
 def _placements(reader_id: int) -> dict[int, int]:

@@ -258,3 +258,32 @@ async def test_cells_follow_the_api_field_rules(api, world):
         ),
         ("tags", "value must be at least 1 character(s)"),
     ]
+
+
+@pytest.mark.gen_test
+async def test_spaces_around_column_names_keep_the_cells(api, world, seed):
+    # INT-101 / docs/bulk-import.md: a header the upload accepts must not lose
+    # a column's cells; " tags" and "name " name the tags and name columns
+    content = (
+        "external_key ,name , location_external_key, tags\r\n"
+        "SP-1,Spaced,WH-1,rfid:E2SP\r\n"
+    )
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert view["status"] == "completed", view
+    assert view["tags_created"] == 1
+    asset = seed.write(lambda: Asset.get(Asset.external_key == "SP-1"))
+    assert asset.name == "Spaced"
+    assert asset.location_id is not None
+    tags = seed.write(lambda: [t.value for t in Tag.select()])
+    assert tags == ["E2SP"]
+
+
+@pytest.mark.gen_test
+async def test_row_with_extra_cells_names_no_column(api, world):
+    # INT-101: "field" is optional and, when present, a column of the file
+    content = "external_key,name\nX-1,Extra,surplus\n"
+    r = await upload(api, world["s"], content.encode())
+    view = await finished(api, world["s"], r.json()["job_id"])
+    assert view["status"] == "failed"
+    assert view["errors"] == [{"row": 2, "error": "row has more cells than the header"}]

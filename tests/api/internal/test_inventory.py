@@ -1,8 +1,12 @@
 """POST /api/v1/inventory/save (INT-90, INT-91, SCAN-1, ASSET-3)."""
 
+from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER as VARIABLE_LIMIT
+
 import pytest
 
+from tests.conftest import TEST_DATABASE
 from tests.factories import Factory, member_session
+from trakrf_server.db import database
 from trakrf_server.models import Asset, ScanEvent
 
 URL = "/api/v1/inventory/save"
@@ -166,3 +170,21 @@ async def test_other_org_assets_not_found(api, world, seed):
         token=world["admin"],
     )
     assert r.error["fields"][0]["message"] == 'asset_identifier "THEIRS" not found'
+
+
+@pytest.mark.skipif(TEST_DATABASE == "postgres", reason="SQLite's parameter limit")
+@pytest.mark.gen_test
+async def test_more_identifiers_than_sqlite_binds_in_one_statement(api, world, seed):
+    # INT-90 sets no upper bound on asset_identifiers: a list longer than
+    # SQLite's limit on bound parameters is still looked up (ERR-5: never a
+    # 500). The writer's limit is lowered so a short list crosses it.
+    seed.write(lambda: database.connection().setlimit(VARIABLE_LIMIT, 999))
+    unknown = [f"GONE-{n}" for n in range(1200)]
+    r = await api.post(
+        URL,
+        {"location_identifier": "SHELF-1", "asset_identifiers": [*unknown, "A-1"]},
+        token=world["admin"],
+    )
+    assert r.status == 400, r
+    missing = [f["message"] for f in r.error["fields"]]
+    assert missing == [f'asset_identifier "{key}" not found' for key in unknown]

@@ -220,13 +220,16 @@ async def test_unknown_tag_reported_and_listed(api, world):
     ]
     assert data["location_tag_reads"] == 1
     await push(api, world, reader, "u-2", [read("FFEE", "2026-04-02T00:00:00Z")])
+    # an older read moves first_seen_at back and leaves the last_* columns
+    older = read("FFEE", "2026-03-31T00:00:00Z", antenna=2)
+    await push(api, world, reader, "u-2b", [older])
 
     r = await api.get("/api/v1/unknown-tags", token=world["admin"])
     body = r.json()
     assert body["total_count"] == 1
     row = body["data"][0]
-    assert row["value"] == "000FFEE" and row["read_count"] == 3
-    assert row["first_seen_at"] == "2026-04-01T10:00:00.000Z"
+    assert row["value"] == "000FFEE" and row["read_count"] == 4
+    assert row["first_seen_at"] == "2026-03-31T00:00:00.000Z"
     assert row["last_seen_at"] == "2026-04-02T00:00:00.000Z"
     assert row["last_reader_id"] == reader and row["last_antenna"] == 1
 

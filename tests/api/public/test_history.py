@@ -154,6 +154,23 @@ async def test_sentinel_instants_allowed_in_filters(api, world):
 
 
 @pytest.mark.gen_test
+async def test_offsets_past_the_calendar_ends_are_valid_bounds(api, world):
+    # HIST-3: DATE-2's grammar with any offset; these are valid RFC 3339
+    # texts whose instants fall just outside years 1-9999 in UTC
+    url = URL.format(world["asset"])
+    cases = [
+        ("from=0001-01-01T00:00:00%2B01:00", 3),
+        ("to=9999-12-31T23:59:59-01:00", 3),
+        ("from=9999-12-31T23:59:59-01:00", 0),
+        ("to=0001-01-01T00:00:00%2B01:00", 0),
+    ]
+    for query, total in cases:
+        r = await api.get(f"{url}?{query}", token=world["key"])
+        assert r.status == 200, (query, r)
+        assert r.json()["total_count"] == total, query
+
+
+@pytest.mark.gen_test
 async def test_missing_asset_404_before_query(api, world):
     # HIST-1, ORDER-1 steps 10-11: the 404 wins over a bad query string
     r = await api.get(URL.format(999999) + "?bogus=1", token=world["key"])
