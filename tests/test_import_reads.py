@@ -60,6 +60,25 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
     assert f.get(Asset, cart).location_id == dock
 
 
+@pytest.mark.parametrize("size", ["0", "-5", "ten"])
+def test_import_reads_batch_size_must_be_a_positive_number(tmp_path, size):
+    reads = tmp_path / "reads.csv"
+    reads.write_text("seen_at,location_external_key,asset_external_key\n")
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        "1",
+        "--batch-size",
+        size,
+        "--data-dir",
+        str(tmp_path / "d"),
+    )
+    assert done.returncode == 2
+    assert "--batch-size" in done.stderr
+    assert not (tmp_path / "d").exists()  # refused before touching anything
+
+
 def test_import_reads_header_checked(tmp_path):
     reads = tmp_path / "reads.csv"
     reads.write_text("seen_at,asset_external_key\n")

@@ -363,6 +363,17 @@ def _import_batches(db, org_id: int, reader, size: int, bar) -> tuple[int, int, 
 # --- parser -----------------------------------------------------------------------
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trakrf-server",
@@ -418,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-size",
         dest="batch_size",
-        type=int,
+        type=_positive_int,
         default=1000,
         help="rows per transaction (default 1000)",
     )
