@@ -203,3 +203,33 @@ def test_phone_width(browser, server, shots):
         expect(nav).to_be_hidden()
     finally:
         context.close()
+
+
+def test_invitation_opened_in_another_account(page: Page, server):
+    """INT-35 lets only the invited e-mail accept: signed in as someone else,
+    the screen says so and offers to log out instead of a Join that fails."""
+    admin = signup(server, "ivy@example.com", "Ivy Imports")
+    other = signup(server, "otto@example.com", "Otto Outlet")
+    org = call(server, "GET", "/users/me", token=admin)["data"]["current_org"]
+    body = {"email": "cleo@example.com", "role": "operator"}
+    call(server, "POST", f"/orgs/{org['id']}/invitations", body, admin)
+    link = server.mailed_link("cleo@example.com", "#accept-invite?token=")
+
+    sign_in_as(page, server, other)
+    page.goto(link)
+    note = page.locator("#invite-other-account")
+    expect(note).to_contain_text("You are signed in as otto@example.com")
+    expect(note).to_contain_text("this invitation is for cleo@example.com")
+    expect(page.get_by_role("button", name=re.compile("^Join"))).to_have_count(0)
+    page.get_by_role("button", name="Log out and continue").click()
+    expect(page.get_by_role("link", name="Sign up to accept")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('trakrf.session')") is None
+
+    # The invited person, signed in with another letter case, may join.
+    cleo = {"email": "Cleo@Example.com", "password": PASSWORD, "org_name": "Cleo Co"}
+    token = call(server, "POST", "/auth/signup", cleo)["data"]["token"]
+    sign_in_as(page, server, token)
+    page.goto(link)
+    page.get_by_role("button", name="Join Ivy Imports").click()
+    expect(page.locator("#current-org")).to_have_text("Ivy Imports")
+    assert page.problems == []
