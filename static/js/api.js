@@ -109,6 +109,33 @@ export function translateConflict(detail) {
   return null;
 }
 
+// A field error's words for the person at the form. The server writes them
+// for API clients, with the JSON key ("org_name must be at least 2
+// character(s)", CONTRACT VAL-4); the code and params (VAL-5) say the same
+// thing in a form's terms. A message the app has no words for is kept.
+const FIELD_WORDS = {
+  required: () => "Fill this in.",
+  too_short: ({ min_length: n }) => (n > 1 ? `Use at least ${n} characters.` : "Fill this in."),
+  too_long: ({ max_length: n }) => `Use at most ${n} characters.`,
+  too_small: ({ min }) => `Use ${min} or more.`,
+  too_large: ({ max }) => `Use ${max} or less.`,
+  fk_not_found: () => "This no longer exists. Pick another one.",
+  invalid_value: (params, message) => {
+    if (params.pattern) return "Use only letters, digits and hyphens.";
+    if (/valid email address$/.test(message)) return "Enter an e-mail address such as name@example.com.";
+    if (/RFC 3339 timestamp$/.test(message)) return "Enter a date and time.";
+    if (/" not found$/.test(message)) return "Not found: it may have been deleted. Pick another one.";
+    return null;
+  },
+};
+
+/** The form's wording of one VAL-4 field entry. */
+export function fieldMessage(entry) {
+  const words = FIELD_WORDS[entry.code];
+  const text = words ? words(entry.params || {}, entry.message || "") : null;
+  return text || entry.message;
+}
+
 export class ApiError extends Error {
   constructor(status, error) {
     super(error.detail || error.title || `Request failed (${status})`);
@@ -117,7 +144,8 @@ export class ApiError extends Error {
     this.detail = this.message;
     this.serverDetail = this.message;
     this.reason = "";
-    this.fields = Array.isArray(error.fields) ? error.fields : [];
+    this.fields = (Array.isArray(error.fields) ? error.fields : [])
+      .map((f) => ({ ...f, serverMessage: f.message, message: fieldMessage(f) }));
     const known = status === 409 ? translateConflict(this.detail) : null;
     if (known) {
       this.message = this.detail = known.detail;

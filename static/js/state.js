@@ -33,6 +33,8 @@ function rank() {
 export const canScan = () => rank() >= RANKS.operator;
 /** manager and up may create, edit and delete assets, locations and tags. */
 export const canEdit = () => rank() >= RANKS.manager;
+/** manager and up may export reports (INT-10). */
+export const canExport = () => rank() >= RANKS.manager;
 /** admins manage the org, its members, invitations and API keys. */
 export const isAdmin = () => rank() >= RANKS.admin;
 

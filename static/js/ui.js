@@ -58,15 +58,19 @@ export function clearErrors(scope) {
 
 /**
  * Show an ApiError: each field message under its field inside `scope`, the
- * detail in `alert`. Fields without a matching control stay in the detail.
+ * detail in `alert`. When every field of a refused body is marked at its
+ * control, the alert points there instead of repeating the server's detail
+ * (written for API clients); otherwise the detail names what has no control.
  */
 export function showError(scope, alert, err) {
   if (scope) clearErrors(scope);
   const fields = (err && err.fields) || [];
   let firstInvalid = null;
+  let placed = 0;
   for (const f of fields) {
     const slot = scope && scope.querySelector(`.field-error[data-field="${CSS.escape(f.field)}"]`);
     if (!slot) continue;
+    placed += 1;
     slot.textContent = slot.textContent ? `${slot.textContent} ${f.message}` : f.message;
     const input = slot.parentElement.querySelector("input, select, textarea");
     if (input) {
@@ -74,7 +78,10 @@ export function showError(scope, alert, err) {
       firstInvalid = firstInvalid || input;
     }
   }
-  if (alert) alert.show(err ? err.detail || String(err) : "");
+  const allMarked = err && err.type === "validation_error" && placed && placed === fields.length;
+  if (alert && allMarked) {
+    alert.show(placed === 1 ? "Check the marked field." : `Check the ${placed} marked fields.`);
+  } else if (alert) alert.show(err ? err.detail || String(err) : "");
   if (firstInvalid) firstInvalid.focus();
 }
 

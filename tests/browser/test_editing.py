@@ -194,3 +194,49 @@ def test_key_picker_scopes_and_expiry(page: Page, server):
     assert sent[-1]["scopes"] == ["assets:read", "locations:read", "scans:write"]
     assert "expires_at" not in sent[-1]
     assert page.problems == []
+
+
+def test_key_expiry_must_be_ahead_and_expired_keys_say_so(page: Page, server):
+    """INT-81 takes any expires_at; a date already past would mint a key that
+    is refused at once. INT-82 still lists expired keys: the list marks them."""
+    token = signup(server, "hugo@example.com", "Hugo Hoists")
+    org = call(server, "GET", "/users/me", token=token)["data"]["current_org"]
+    old = {
+        "name": "Old sync",
+        "scopes": ["assets:read"],
+        "expires_at": "2020-01-01T00:00:00Z",
+    }
+    call(server, "POST", f"/orgs/{org['id']}/api-keys", old, token)
+    sign_in_as(page, server, token)
+    page.goto(f"{server.url}/#api-keys")
+    expires = page.locator(
+        '#keys-table tr[data-key="Old sync"] td[data-label="Expires"]'
+    )
+    expect(expires.locator(".badge")).to_have_text("Expired")
+
+    sent = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.url) if r.method == "POST" else None,
+    )
+    page.locator("#new-key").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Name").fill("Late sync")
+    dialog.get_by_label("Expires").select_option("custom")
+    dialog.get_by_label("Expiry date").fill("2020-06-30")
+    dialog.get_by_role("button", name="Create key").click()
+    expect(dialog.locator('.field-error[data-field="expires_at"]')).to_have_text(
+        "Pick today or a later date."
+    )
+    expect(dialog.get_by_label("Expiry date")).to_be_focused()
+    assert sent == []
+    dialog.get_by_label("Expiry date").fill("2031-05-17")
+    dialog.get_by_role("button", name="Create key").click()
+    expect(dialog.locator("#new-key-token")).to_be_visible()
+    dialog.get_by_role("button", name="Done").click()
+    later = page.locator(
+        '#keys-table tr[data-key="Late sync"] td[data-label="Expires"]'
+    )
+    expect(later).to_be_visible()
+    expect(later.locator(".badge")).to_have_count(0)
+    assert page.problems == []

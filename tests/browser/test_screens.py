@@ -121,6 +121,46 @@ def test_bluetooth_fallbacks(page: Page, server):
     assert page.problems == []
 
 
+def test_bluetooth_widgets_only_where_bluetooth_is(page: Page, server):
+    """SCREENS [BLE]: without navigator.bluetooth the device widgets are hidden,
+    and the browser list shows only where Bluetooth is the only way."""
+    token = signup(server, "doug@example.com", "Doug Docks")
+    sign_in_as(page, server, token)
+    page.goto(f"{server.url}/#home")
+    assert page.evaluate("Boolean(navigator.bluetooth)") is False
+    expect(page.get_by_role("link", name="Watch Demo")).to_be_visible()
+    expect(page.locator("#device-status")).to_have_count(0)
+    expect(page.get_by_text("Device status")).to_have_count(0)
+
+    # Barcodes can be typed or come from a USB scanner: no browser list.
+    page.goto(f"{server.url}/#barcode")
+    note = page.locator("main .alert.info")
+    expect(note).to_contain_text("needs a Bluetooth reader")
+    expect(note).not_to_contain_text("Chrome")
+    # Locate's signal gauge has no other way.
+    page.goto(f"{server.url}/#locate")
+    expect(page.locator("main .alert.info")).to_contain_text(
+        "supported browsers: Chrome, Edge, Opera"
+    )
+    # Start without a tag number: said at the field, and nothing is asked.
+    asked = []
+    page.on("request", lambda r: "/lookup/" in r.url and asked.append(r.url))
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator('.field-error[data-field="value"]')).to_have_text(
+        "Enter a tag number."
+    )
+    expect(page.get_by_label("Tag number (EPC)")).to_be_focused()
+    expect(page.get_by_text("parameter is required")).to_have_count(0)
+    assert asked == []
+
+    # With Web Bluetooth present the home screen reports on the reader.
+    page.add_init_script("Object.defineProperty(navigator, 'bluetooth', {value: {}})")
+    page.goto(f"{server.url}/#home")
+    page.reload()
+    expect(page.locator("#device-status")).to_contain_text("Device status")
+    assert page.problems == []
+
+
 def test_phone_width(browser, server, shots):
     """Every main screen fits 375 px without sideways scrolling; the menu opens."""
     token = signup(server, "erin@example.com", "Erin Estates")
@@ -163,3 +203,33 @@ def test_phone_width(browser, server, shots):
         expect(nav).to_be_hidden()
     finally:
         context.close()
+
+
+def test_invitation_opened_in_another_account(page: Page, server):
+    """INT-35 lets only the invited e-mail accept: signed in as someone else,
+    the screen says so and offers to log out instead of a Join that fails."""
+    admin = signup(server, "ivy@example.com", "Ivy Imports")
+    other = signup(server, "otto@example.com", "Otto Outlet")
+    org = call(server, "GET", "/users/me", token=admin)["data"]["current_org"]
+    body = {"email": "cleo@example.com", "role": "operator"}
+    call(server, "POST", f"/orgs/{org['id']}/invitations", body, admin)
+    link = server.mailed_link("cleo@example.com", "#accept-invite?token=")
+
+    sign_in_as(page, server, other)
+    page.goto(link)
+    note = page.locator("#invite-other-account")
+    expect(note).to_contain_text("You are signed in as otto@example.com")
+    expect(note).to_contain_text("this invitation is for cleo@example.com")
+    expect(page.get_by_role("button", name=re.compile("^Join"))).to_have_count(0)
+    page.get_by_role("button", name="Log out and continue").click()
+    expect(page.get_by_role("link", name="Sign up to accept")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('trakrf.session')") is None
+
+    # The invited person, signed in with another letter case, may join.
+    cleo = {"email": "Cleo@Example.com", "password": PASSWORD, "org_name": "Cleo Co"}
+    token = call(server, "POST", "/auth/signup", cleo)["data"]["token"]
+    sign_in_as(page, server, token)
+    page.goto(link)
+    page.get_by_role("button", name="Join Ivy Imports").click()
+    expect(page.locator("#current-org")).to_have_text("Ivy Imports")
+    assert page.problems == []

@@ -131,7 +131,7 @@ def test_walkthrough(page: Page, server, shots):
     dialog.get_by_label("Name").fill("Pallet jack")
     dialog.get_by_role("button", name="Create asset").click()
     key_error = dialog.locator('.field-error[data-field="external_key"]')
-    expect(key_error).to_contain_text("must match")
+    expect(key_error).to_have_text("Use only letters, digits and hyphens.")
     expect(dialog.get_by_label("Asset ID")).to_have_attribute("aria-invalid", "true")
     dialog.get_by_label("Asset ID").fill("PJ-1")
     dialog.get_by_label("Tag number").fill(EPC)

@@ -199,3 +199,57 @@ def test_notices_leave_and_keep_off_the_menu(browser, server):
             expect(page.get_by_role("heading", name="Assets")).to_be_visible()
         expect(notices).to_have_count(0, timeout=6000)
         context.close()
+
+
+def test_field_errors_say_what_to_do(page: Page, server):
+    """VAL-4/5: the server words field errors for API clients, with the JSON
+    key ("org_name must be at least 2 character(s)"); the forms say the same
+    with the code and params, and the alert points at the marked fields."""
+    page.goto(f"{server.url}/#signup")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator('.field-error[data-field="email"]')).to_have_text(
+        "Enter an e-mail address such as name@example.com."
+    )
+    expect(page.locator('.field-error[data-field="password"]')).to_have_text(
+        "Use at least 8 characters."
+    )
+    expect(page.locator('.field-error[data-field="org_name"]')).to_have_text(
+        "Use at least 2 characters."
+    )
+    expect(page.locator("form .alert.error")).to_have_text("Check the 3 marked fields.")
+    expect(page.get_by_label("E-mail")).to_be_focused()
+
+    token = signup(server, "vic@example.com", "Vic Vans")
+    sign_in_as(page, server, token, "locations")
+    page.locator("#create-location").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_role("button", name="Create location").click()
+    expect(dialog.locator('.field-error[data-field="name"]')).to_have_text(
+        "Fill this in."
+    )
+    expect(dialog.locator(".alert.error")).to_have_text("Check the marked field.")
+    dialog.get_by_label("Name").fill("Dock")
+    dialog.get_by_label("Location ID").fill("DOCK 1")
+    dialog.get_by_role("button", name="Create location").click()
+    expect(dialog.locator('.field-error[data-field="external_key"]')).to_have_text(
+        "Use only letters, digits and hyphens."
+    )
+    expect(dialog.locator('.field-error[data-field="name"]')).to_have_text("")
+    dialog.get_by_role("button", name="Close").click()
+
+    # A field the form has no control for keeps the server's detail.
+    def refuse(route):
+        entry = {"field": "metadata", "code": "invalid_value", "message": "m!"}
+        error = {"type": "validation_error", "detail": "m!", "fields": [entry]}
+        route.fulfill(status=400, json={"error": error})
+
+    page.route("**/api/v1/locations", refuse)
+    page.locator("#create-location").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Name").fill("Yard")
+    dialog.get_by_role("button", name="Create location").click()
+    expect(dialog.locator(".alert.error")).to_have_text("m!")
+    page.unroute("**/api/v1/locations")
+    for text in ("must be", "character(s)", "org_name", "external_key"):
+        expect(page.get_by_text(text)).to_have_count(0)
+    assert page.problems == []

@@ -4,7 +4,7 @@
 import { api, session } from "../api.js";
 import { h, append } from "../dom.js";
 import { field, form, alertBox, loading, busy, showError } from "../ui.js";
-import { loadMe, switchOrg, state } from "../state.js";
+import { forget, loadMe, switchOrg, state } from "../state.js";
 
 function title(text) {
   return h("h1", { tabindex: "-1" }, text);
@@ -146,7 +146,23 @@ export async function acceptInvite(screen, params, { go }) {
       h("strong", {}, info.email),
       ") to join ", h("strong", {}, info.org_name), " as ", h("strong", {}, info.role), "."));
 
-  if (session.token()) {
+  const signedInAs = session.token() && state.me ? state.me.email : "";
+  if (signedInAs && signedInAs.toLowerCase() !== info.email.toLowerCase()) {
+    // Only the invited account can accept (INT-35 answers 403 to any
+    // other): offer to leave this one rather than a Join that must fail.
+    const leave = h("button", { type: "button", class: "primary" }, "Log out and continue");
+    leave.addEventListener("click", () => {
+      forget();
+      go(location.hash);
+    });
+    append(screen,
+      h("p", { class: "alert warn", id: "invite-other-account" },
+        `You are signed in as ${signedInAs}, but this invitation is for ${info.email}. `
+        + "Log out, then log in or sign up with that address to accept."),
+      h("div", { class: "actions" }, leave));
+    return;
+  }
+  if (signedInAs) {
     const accept = h("button", { type: "button", class: "primary" }, `Join ${info.org_name}`);
     accept.addEventListener("click", () => busy(accept, "Joining…", async () => {
       try {
@@ -158,7 +174,7 @@ export async function acceptInvite(screen, params, { go }) {
         showError(null, alert, err);
       }
     }));
-    append(screen, h("p", {}, `Signed in as ${state.me ? state.me.email : ""}.`), h("div", { class: "actions" }, accept));
+    append(screen, h("p", {}, `Signed in as ${signedInAs}.`), h("div", { class: "actions" }, accept));
     return;
   }
   const q = `invite=${encodeURIComponent(token)}&email=${encodeURIComponent(info.email)}`;

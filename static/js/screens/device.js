@@ -8,9 +8,12 @@ import { epcKey } from "../data.js";
 
 export const hasBluetooth = () => Boolean(navigator.bluetooth);
 
-function bleNote(what) {
+// The browser list belongs only where Bluetooth is the only way to do the
+// job (SCREENS global chrome): Locate's signal gauge. Barcodes can be typed
+// or come from a USB scanner, so that note names no browsers.
+function bleNote(what, { onlyWay = false } = {}) {
   return h("p", { class: "alert info" },
-    `${what} needs a Bluetooth reader (supported browsers: Chrome, Edge, Opera). `,
+    `${what} needs a Bluetooth reader${onlyWay ? " (supported browsers: Chrome, Edge, Opera)" : ""}. `,
     "This page works with a keyboard-wedge or USB reader instead.");
 }
 
@@ -37,6 +40,11 @@ export function locate(screen, params) {
     submitLabel: "Start",
     busyLabel: "Looking up…",
     onSubmit: async () => {
+      // Without a tag number there is nothing to look for; the lookup would
+      // only answer in the API's words.
+      if (!epc.control.value.trim()) {
+        throw { detail: "Enter the tag number to look for.", fields: [{ field: "value", message: "Enter a tag number." }] };
+      }
       target = epc.control.value;
       seen.textContent = "Not seen yet";
       seen.className = "seen-state";
@@ -52,7 +60,7 @@ export function locate(screen, params) {
       wedge.control.focus();
     },
   });
-  append(screen, heading("Locate"), bleNote("Finding a tag by signal strength"), f, found, wedge, seen);
+  append(screen, heading("Locate"), bleNote("Finding a tag by signal strength", { onlyWay: true }), f, found, wedge, seen);
 }
 
 export function barcode(screen) {

@@ -19,9 +19,14 @@ export function render(screen) {
       card("#barcode", "Barcode", "Collect barcodes and export them as CSV.")),
     h("div", { class: "cards" },
       h("a", { class: "launch-card demo", href: "#help" }, h("span", { class: "launch-title" }, "Watch Demo"), h("span", { class: "hint" }, "New here? Read the getting-started guide.")),
-      h("div", { class: "launch-card status" },
-        h("span", { class: "launch-title" }, "Device status"),
-        h("span", { class: "hint" }, hasBluetooth()
-          ? "Use a keyboard-wedge or USB reader on the Inventory screen."
-          : "No Bluetooth in this browser: use a keyboard-wedge or USB reader, or type tag numbers."))));
+      deviceStatus()));
+}
+
+// A browser without Web Bluetooth has no reader to report on: the device
+// widget is left out there (SCREENS global chrome, [BLE] fallback).
+function deviceStatus() {
+  if (!hasBluetooth()) return null;
+  return h("div", { class: "launch-card status", id: "device-status" },
+    h("span", { class: "launch-title" }, "Device status"),
+    h("span", { class: "hint" }, "Use a keyboard-wedge or USB reader on the Inventory screen."));
 }

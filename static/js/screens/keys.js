@@ -67,7 +67,7 @@ export async function render(screen) {
           h("td", { "data-label": "Access" }, describeScopes(k.scopes)),
           h("td", { "data-label": "Created" }, fmtDate(k.created_at)),
           h("td", { "data-label": "Last used" }, k.last_used_at ? fmtTime(k.last_used_at) : "Never used"),
-          h("td", { "data-label": "Expires" }, k.expires_at ? fmtDate(k.expires_at) : "Never"),
+          h("td", { "data-label": "Expires" }, expiresCell(k.expires_at)),
           h("td", { "data-label": "" }, h("button", { type: "button", class: "danger small", "aria-label": `Revoke ${k.name}`, onclick: () => revoke(k) }, "Revoke")))))),
       pager({ total: res.total_count, limit: LIMIT, offset, label: "Key pages", onChange: (o) => { offset = o; reload(); } }));
   }
@@ -96,6 +96,19 @@ export async function render(screen) {
   await load();
 }
 
+/** yyyy-mm-dd of a Date in local time, as <input type=date> takes it. */
+function localDate(d) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The Expires cell: the date, and a mark once it has passed (INT-82 still lists the key). */
+function expiresCell(ts, now = Date.now()) {
+  if (!ts) return "Never";
+  if (Date.parse(ts) > now) return fmtDate(ts);
+  return h("span", {}, fmtDate(ts), " ", h("span", { class: "badge warn" }, "Expired"));
+}
+
 function keyForm(org, close) {
   const name = field({ label: "Name", name: "name", required: true, hint: "Who or what uses the key, e.g. \"ERP sync\"." });
   const assets = field({ label: "Assets", name: "assets", control: select(LEVELS, "read") });
@@ -103,7 +116,7 @@ function keyForm(org, close) {
   const tracking = field({ label: "Tracking", name: "tracking", control: select(LEVELS.slice(0, 2), "none") });
   const scans = field({ label: "Readers: push scans", name: "scans", type: "checkbox", hint: "For fixed readers and gateways that send their reads to this server." });
   const expiry = field({ label: "Expires", name: "expiry", control: select(EXPIRY, "never") });
-  const custom = field({ label: "Expiry date", name: "expires_at", type: "date" });
+  const custom = field({ label: "Expiry date", name: "expires_at", type: "date", attrs: { min: localDate(new Date()) } });
   custom.hidden = true;
   expiry.control.addEventListener("change", () => { custom.hidden = expiry.control.value !== "custom"; });
   const wrap = h("div");
@@ -119,6 +132,11 @@ function keyForm(org, close) {
       if (expiry.control.value === "custom") {
         if (!custom.control.value) throw { detail: "Pick an expiry date.", fields: [{ field: "expires_at", message: "Pick a date." }] };
         body.expires_at = new Date(`${custom.control.value}T23:59:59`).toISOString();
+        // The server keeps any date; a key that has expired already would
+        // be refused on its first request.
+        if (Date.parse(body.expires_at) <= Date.now()) {
+          throw { detail: "The expiry date has passed. Pick today or a later date.", fields: [{ field: "expires_at", message: "Pick today or a later date." }] };
+        }
       } else if (expiry.control.value !== "never") {
         body.expires_at = new Date(Date.now() + Number(expiry.control.value) * 86400000).toISOString();
       }

@@ -9,6 +9,7 @@ import {
   downloadCsv, debounce, fromLocalInput,
 } from "../ui.js";
 import { loadLocationTree, locationOptions } from "../data.js";
+import { canExport } from "../state.js";
 
 const LIMIT = 25;
 const MIN = 60 * 1000;
@@ -136,10 +137,11 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
   name.control.addEventListener("input", debounce(() => { f.text = name.control.value; f.offset = 0; draw(); }, 150));
   loc.control.addEventListener("change", () => { f.location = loc.control.value; f.offset = 0; draw(); });
   win.control.addEventListener("change", () => { f.window = win.control.value; f.offset = 0; draw(); });
-  const share = h("button", { type: "button", onclick: () => downloadCsv("asset-locations.csv",
+  // Exporting reports is for managers and admins (INT-10).
+  const share = canExport() ? h("div", { class: "actions toolbar" }, h("button", { type: "button", onclick: () => downloadCsv("asset-locations.csv",
     ["asset_external_key", "asset_name", "location_external_key", "location_name", "last_seen"],
-    filtered().map((r) => [r.asset_external_key, assetName(r), r.location_external_key, locName(r), r.asset_last_seen])) }, "Share");
-  append(panel, h("div", { class: "filters" }, name, loc, win), h("div", { class: "actions toolbar" }, share), body);
+    filtered().map((r) => [r.asset_external_key, assetName(r), r.location_external_key, locName(r), r.asset_last_seen])) }, "Share")) : null;
+  append(panel, h("div", { class: "filters" }, name, loc, win), share, body);
   draw();
 }
 
