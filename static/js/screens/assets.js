@@ -191,6 +191,10 @@ export async function render(screen, params) {
 export function outOfEffect(validFrom, validTo, now = Date.now()) {
   const at = (ts) => new Date(ts).getTime();
   if (validTo && at(validTo) <= now) return "Valid to is in the past";
+  // The server accepts such a pair (DATE-7), but no moment falls inside it.
+  if (validFrom && validTo && at(validTo) <= at(validFrom)) {
+    return "Valid to is not after Valid from";
+  }
   if (validFrom && at(validFrom) > now) return "Valid from is in the future";
   return "";
 }
