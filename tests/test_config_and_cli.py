@@ -64,6 +64,42 @@ def test_bad_values_are_config_errors(env):
         load_config(None, env=env)
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        # bcrypt refuses other costs: every signup and login would be a 500.
+        ({"TRAKRF_AUTH_BCRYPT_ROUNDS": "99"}, "auth.bcrypt_rounds must be from 4"),
+        ({"TRAKRF_AUTH_BCRYPT_ROUNDS": "3"}, "auth.bcrypt_rounds must be from 4"),
+        # Session tokens would be expired before the web app could use them.
+        ({"TRAKRF_AUTH_SESSION_LIFETIME": "0"}, "auth.session_lifetime must be"),
+        ({"TRAKRF_AUTH_SESSION_LIFETIME": "-5"}, "auth.session_lifetime must be"),
+        # An empty bucket or no refill refuses every API-key request (RL-1).
+        ({"TRAKRF_RATE_LIMIT_BURST": "0"}, "rate_limit.burst must be from 1"),
+        ({"TRAKRF_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit.per_minute must be"),
+        ({"TRAKRF_RATE_LIMIT_STORE": "reddis"}, "rate_limit.store must be one of"),
+    ],
+)
+def test_values_the_server_cannot_work_with_are_config_errors(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, env=env)
+
+
+def test_edge_values_of_checked_settings_load():
+    config = load_config(
+        None,
+        env={
+            "TRAKRF_AUTH_BCRYPT_ROUNDS": "31",
+            "TRAKRF_AUTH_SESSION_LIFETIME": "1",
+            "TRAKRF_RATE_LIMIT_BURST": "1",
+            "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
+            "TRAKRF_RATE_LIMIT_STORE": "redis",
+        },
+    )
+    assert config.auth.bcrypt_rounds == 31
+    assert config.rate_limit.store == "redis"
+    assert load_config(None, env={"TRAKRF_AUTH_BCRYPT_ROUNDS": "4"}).auth
+
+
 def run_cli(*args, stdin="", cwd=None, env=None):
     """``run.py`` in a child process; ``env`` adds variables to the current ones."""
     return subprocess.run(
@@ -284,6 +320,19 @@ def test_unusable_data_dir_is_an_error_not_a_traceback(tmp_path):
     assert done.returncode == 2
     assert f"cannot create the data folder {occupied}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_bad_settings_stop_every_command_at_start(tmp_path):
+    # Without the check the server started and answered every signup with a
+    # 500 (bcrypt's "Invalid rounds"); an unknown store was a traceback.
+    for command, env in (
+        ("migrate", {"TRAKRF_AUTH_BCRYPT_ROUNDS": "99"}),
+        ("serve", {"TRAKRF_RATE_LIMIT_STORE": "bogus"}),
+    ):
+        done = run_cli(command, "--data-dir", str(tmp_path / "data"), env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: "), done.stderr
+        assert "Traceback" not in done.stderr
 
 
 def test_help_describes_the_program():

@@ -118,6 +118,20 @@ class Config:
 
 
 PORT_KEYS = ("server.port", "mail.smtp_port", "mqtt.port")
+# Smallest and largest value each other integer setting can work with. Outside
+# them the server would start and then fail on every request: bcrypt refuses
+# other costs (a 500 on every signup and login), a lifetime below 1 second
+# mints session tokens that are already expired, an empty bucket or no refill
+# refuses every API-key request (and a zero rate divides by zero).
+INT_RANGES = {
+    "auth.session_lifetime": (1, 10 * 365 * 24 * 3600),
+    "auth.bcrypt_rounds": (4, 31),
+    "rate_limit.burst": (1, 1_000_000_000),
+    "rate_limit.per_minute": (1, 1_000_000_000),
+}
+# Settings that name one of a few things; anything else is a typo best
+# reported at start rather than as a traceback from deep inside it.
+CHOICES = {"rate_limit.store": ("memory", "redis")}
 
 
 def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
@@ -146,8 +160,24 @@ def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
             raise ConfigError(
                 f"{where} must be a port from {low} to 65535, got {value}"
             )
+        _check_range(where, value)
         return value
-    return str(raw)
+    return _check_choice(where, str(raw))
+
+
+def _check_range(where: str, value: int) -> None:
+    if where not in INT_RANGES:
+        return
+    low, high = INT_RANGES[where]
+    if not low <= value <= high:
+        raise ConfigError(f"{where} must be from {low} to {high}, got {value}")
+
+
+def _check_choice(where: str, value: str) -> str:
+    allowed = CHOICES.get(where)
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _apply(config: Config, overrides: Mapping[str, Any]) -> Config:
