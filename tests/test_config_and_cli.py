@@ -335,6 +335,34 @@ def test_bad_settings_stop_every_command_at_start(tmp_path):
         assert "Traceback" not in done.stderr
 
 
+def test_a_database_that_cannot_be_opened_is_an_error_not_a_traceback(tmp_path):
+    # peewee connects lazily: without a check at open the first migration
+    # query failed with the driver's traceback, for every command.
+    folder = tmp_path / "data"
+    (folder / "trakrf.db").mkdir(parents=True)  # a folder where the file goes
+    for command, env in (
+        ("migrate", {"TRAKRF_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}),
+        ("serve", {"TRAKRF_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}),
+        ("migrate", {}),
+    ):
+        done = run_cli(command, "--data-dir", str(folder), env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: cannot open the database: ")
+        assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_database_url_scheme_is_a_config_error(tmp_path):
+    done = run_cli(
+        "migrate",
+        "--data-dir",
+        str(tmp_path),
+        env={"TRAKRF_DATABASE_URL": "mysql://db.example.com/trakrf"},
+    )
+    assert done.returncode == 2
+    assert "database.url must start with postgresql:// or sqlite://" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_help_describes_the_program():
     shown = run_cli("--help").stdout
     assert "RFID asset-tracking server" in shown
