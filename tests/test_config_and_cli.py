@@ -176,6 +176,23 @@ def test_cli_create_user_and_mint_key(tmp_path):
     assert migrated.returncode == 0 and "applied 0 migration(s)" in migrated.stdout
 
 
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_create_user_refuses_a_password_that_is_not_utf8(tmp_path, errors):
+    # Whether the locale decodes standard input strictly or not, bytes that are
+    # not UTF-8 were a traceback (from the decoder, or from bcrypt's encode).
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "create-user", "x@example.com"]
+        + ["--data-dir", str(tmp_path / "data")],
+        input=b"\xff\xfe a long password\n",
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": f"utf-8:{errors}"},
+    )
+    said = done.stderr.decode()
+    assert done.returncode == 2, said
+    assert said.startswith("error: password must be valid UTF-8 text"), said
+
+
 def test_cli_applies_the_http_rules_to_what_it_creates(tmp_path):
     # INT-30 (valid e-mail), INT-50 and INT-81 (names 1-255), VAL-9 (no control
     # characters), ID-1: what the command line creates is what the HTTP API
