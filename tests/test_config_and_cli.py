@@ -380,6 +380,27 @@ def test_an_unknown_database_url_scheme_is_a_config_error(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_mint_key_with_an_empty_secret_file_says_so(tmp_path):
+    data = tmp_path / "data"
+    made = run_cli(
+        "create-user",
+        "ann@example.com",
+        "--org",
+        "Acme",
+        "--data-dir",
+        str(data),
+        stdin="a long password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    (data / "secret.key").write_text("")
+    done = run_cli(
+        "mint-key", "acme", "k", "--scopes", "assets:read", "--data-dir", str(data)
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: the signing secret "), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_help_describes_the_program():
     shown = run_cli("--help").stdout
     assert "RFID asset-tracking server" in shown
