@@ -77,6 +77,10 @@ def test_bad_values_are_config_errors(env):
         ({"TRAKRF_RATE_LIMIT_BURST": "0"}, "rate_limit.burst must be from 1"),
         ({"TRAKRF_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit.per_minute must be"),
         ({"TRAKRF_RATE_LIMIT_STORE": "reddis"}, "rate_limit.store must be one of"),
+        # Every mailed reset and invitation link would be broken.
+        ({"TRAKRF_SERVER_PUBLIC_URL": "trakrf.example.com"}, "server.public_url"),
+        ({"TRAKRF_SERVER_PUBLIC_URL": "ftp://example.com"}, "server.public_url"),
+        ({"TRAKRF_SERVER_PUBLIC_URL": "https://example.com:x"}, "server.public_url"),
     ],
 )
 def test_values_the_server_cannot_work_with_are_config_errors(env, message):
@@ -98,6 +102,9 @@ def test_edge_values_of_checked_settings_load():
     assert config.auth.bcrypt_rounds == 31
     assert config.rate_limit.store == "redis"
     assert load_config(None, env={"TRAKRF_AUTH_BCRYPT_ROUNDS": "4"}).auth
+    for url in ("", "https://trakrf.example.com", "http://10.0.0.5:8080/"):
+        env = {"TRAKRF_SERVER_PUBLIC_URL": url}
+        assert load_config(None, env=env).server.public_url == url
 
 
 def run_cli(*args, stdin="", cwd=None, env=None):

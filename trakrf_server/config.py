@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(Exception):
@@ -162,7 +163,10 @@ def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
             )
         _check_range(where, value)
         return value
-    return _check_choice(where, str(raw))
+    value = _check_choice(where, str(raw))
+    if where == "server.public_url":
+        _check_public_url(value)
+    return value
 
 
 def _check_range(where: str, value: int) -> None:
@@ -178,6 +182,24 @@ def _check_choice(where: str, value: str) -> str:
     if allowed is not None and value not in allowed:
         raise ConfigError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _check_public_url(value: str) -> None:
+    # Mailed links are this value plus a path: without a scheme and host
+    # ("trakrf.example.com") every reset and invitation link would be broken,
+    # and nothing would say so until someone clicked one.
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"server.public_url must be an absolute http:// or https:// URL, "
+            f"got {value!r}"
+        )
 
 
 def _apply(config: Config, overrides: Mapping[str, Any]) -> Config:
