@@ -64,6 +64,49 @@ def test_bad_values_are_config_errors(env):
         load_config(None, env=env)
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        # bcrypt refuses other costs: every signup and login would be a 500.
+        ({"TRAKRF_AUTH_BCRYPT_ROUNDS": "99"}, "auth.bcrypt_rounds must be from 4"),
+        ({"TRAKRF_AUTH_BCRYPT_ROUNDS": "3"}, "auth.bcrypt_rounds must be from 4"),
+        # Session tokens would be expired before the web app could use them.
+        ({"TRAKRF_AUTH_SESSION_LIFETIME": "0"}, "auth.session_lifetime must be"),
+        ({"TRAKRF_AUTH_SESSION_LIFETIME": "-5"}, "auth.session_lifetime must be"),
+        # An empty bucket or no refill refuses every API-key request (RL-1).
+        ({"TRAKRF_RATE_LIMIT_BURST": "0"}, "rate_limit.burst must be from 1"),
+        ({"TRAKRF_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit.per_minute must be"),
+        ({"TRAKRF_RATE_LIMIT_STORE": "reddis"}, "rate_limit.store must be one of"),
+        # Every mailed reset and invitation link would be broken.
+        ({"TRAKRF_SERVER_PUBLIC_URL": "trakrf.example.com"}, "server.public_url"),
+        ({"TRAKRF_SERVER_PUBLIC_URL": "ftp://example.com"}, "server.public_url"),
+        ({"TRAKRF_SERVER_PUBLIC_URL": "https://example.com:x"}, "server.public_url"),
+    ],
+)
+def test_values_the_server_cannot_work_with_are_config_errors(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, env=env)
+
+
+def test_edge_values_of_checked_settings_load():
+    config = load_config(
+        None,
+        env={
+            "TRAKRF_AUTH_BCRYPT_ROUNDS": "31",
+            "TRAKRF_AUTH_SESSION_LIFETIME": "1",
+            "TRAKRF_RATE_LIMIT_BURST": "1",
+            "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
+            "TRAKRF_RATE_LIMIT_STORE": "redis",
+        },
+    )
+    assert config.auth.bcrypt_rounds == 31
+    assert config.rate_limit.store == "redis"
+    assert load_config(None, env={"TRAKRF_AUTH_BCRYPT_ROUNDS": "4"}).auth
+    for url in ("", "https://trakrf.example.com", "http://10.0.0.5:8080/"):
+        env = {"TRAKRF_SERVER_PUBLIC_URL": url}
+        assert load_config(None, env=env).server.public_url == url
+
+
 def run_cli(*args, stdin="", cwd=None, env=None):
     """``run.py`` in a child process; ``env`` adds variables to the current ones."""
     return subprocess.run(
@@ -151,6 +194,23 @@ def test_cli_create_user_and_mint_key(tmp_path):
 
     migrated = run_cli("migrate", "--data-dir", data)
     assert migrated.returncode == 0 and "applied 0 migration(s)" in migrated.stdout
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_create_user_refuses_a_password_that_is_not_utf8(tmp_path, errors):
+    # Whether the locale decodes standard input strictly or not, bytes that are
+    # not UTF-8 were a traceback (from the decoder, or from bcrypt's encode).
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "create-user", "x@example.com"]
+        + ["--data-dir", str(tmp_path / "data")],
+        input=b"\xff\xfe a long password\n",
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": f"utf-8:{errors}"},
+    )
+    said = done.stderr.decode()
+    assert done.returncode == 2, said
+    assert said.startswith("error: password must be valid UTF-8 text"), said
 
 
 def test_cli_applies_the_http_rules_to_what_it_creates(tmp_path):
@@ -296,6 +356,68 @@ def test_unusable_data_dir_is_an_error_not_a_traceback(tmp_path):
     done = run_cli("migrate", "--data-dir", str(occupied))
     assert done.returncode == 2
     assert f"cannot create the data folder {occupied}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_settings_stop_every_command_at_start(tmp_path):
+    # Without the check the server started and answered every signup with a
+    # 500 (bcrypt's "Invalid rounds"); an unknown store was a traceback.
+    for command, env in (
+        ("migrate", {"TRAKRF_AUTH_BCRYPT_ROUNDS": "99"}),
+        ("serve", {"TRAKRF_RATE_LIMIT_STORE": "bogus"}),
+    ):
+        done = run_cli(command, "--data-dir", str(tmp_path / "data"), env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: "), done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_database_that_cannot_be_opened_is_an_error_not_a_traceback(tmp_path):
+    # peewee connects lazily: without a check at open the first migration
+    # query failed with the driver's traceback, for every command.
+    folder = tmp_path / "data"
+    (folder / "trakrf.db").mkdir(parents=True)  # a folder where the file goes
+    for command, env in (
+        ("migrate", {"TRAKRF_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}),
+        ("serve", {"TRAKRF_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}),
+        ("migrate", {}),
+    ):
+        done = run_cli(command, "--data-dir", str(folder), env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: cannot open the database: ")
+        assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_database_url_scheme_is_a_config_error(tmp_path):
+    done = run_cli(
+        "migrate",
+        "--data-dir",
+        str(tmp_path),
+        env={"TRAKRF_DATABASE_URL": "mysql://db.example.com/trakrf"},
+    )
+    assert done.returncode == 2
+    assert "database.url must start with postgresql:// or sqlite://" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_mint_key_with_an_empty_secret_file_says_so(tmp_path):
+    data = tmp_path / "data"
+    made = run_cli(
+        "create-user",
+        "ann@example.com",
+        "--org",
+        "Acme",
+        "--data-dir",
+        str(data),
+        stdin="a long password\n",
+    )
+    assert made.returncode == 0, made.stderr
+    (data / "secret.key").write_text("")
+    done = run_cli(
+        "mint-key", "acme", "k", "--scopes", "assets:read", "--data-dir", str(data)
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: the signing secret "), done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -7,7 +7,8 @@ import peewee
 import pytest
 
 from tests.conftest import TEST_DATABASE
-from trakrf_server.config import load_config
+from trakrf_server.auth.tokens import load_or_create_secret
+from trakrf_server.config import ConfigError, load_config
 from trakrf_server.db import Database, database
 from trakrf_server.migrate import apply_migrations
 from trakrf_server.models import Migration, Organization
@@ -35,6 +36,24 @@ def test_secret_file_is_private(ctx, config):
     # the folder it creates, with the database and its password hashes, too
     assert oct(config.data_path.stat().st_mode & 0o777) == "0o700"
     assert secret_file.read_text().strip() == ctx.secret
+
+
+@pytest.mark.parametrize("content", ["", "  \n"])
+def test_an_empty_secret_file_is_refused_not_used(tmp_path, content):
+    # HMAC refuses an empty key: the server started, then every signup and
+    # login was a 500. Generating a new secret over it would silently void
+    # every key minted with the lost one, so the file is left alone.
+    (tmp_path / "secret.key").write_text(content)
+    with pytest.raises(ConfigError, match="signing secret .* is empty"):
+        load_or_create_secret("", tmp_path)
+    assert (tmp_path / "secret.key").read_text() == content
+    assert load_or_create_secret("configured", tmp_path) == "configured"
+
+
+def test_an_unreadable_secret_file_is_a_config_error(tmp_path):
+    (tmp_path / "secret.key").mkdir()
+    with pytest.raises(ConfigError, match="cannot read the signing secret"):
+        load_or_create_secret("", tmp_path)
 
 
 @pytest.mark.gen_test

@@ -138,7 +138,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.email}: ")
     else:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _read_password_line()
     problem = password_problem(password)
     if problem:
         print(
@@ -167,6 +167,17 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     finally:
         db.close()
     return 0
+
+
+def _read_password_line() -> str:
+    """One line of standard input, whatever its bytes.
+
+    Read as bytes: a text stream's own decoding would raise on bytes that are
+    not UTF-8 in a strict locale. Such bytes become lone surrogates here, and
+    ``password_problem`` refuses them with a message.
+    """
+    line = sys.stdin.buffer.readline().rstrip(b"\r\n")
+    return line.decode("utf-8", "surrogateescape")
 
 
 # --- mint-key ---------------------------------------------------------------------

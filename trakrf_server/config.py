@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(Exception):
@@ -118,6 +119,20 @@ class Config:
 
 
 PORT_KEYS = ("server.port", "mail.smtp_port", "mqtt.port")
+# Smallest and largest value each other integer setting can work with. Outside
+# them the server would start and then fail on every request: bcrypt refuses
+# other costs (a 500 on every signup and login), a lifetime below 1 second
+# mints session tokens that are already expired, an empty bucket or no refill
+# refuses every API-key request (and a zero rate divides by zero).
+INT_RANGES = {
+    "auth.session_lifetime": (1, 10 * 365 * 24 * 3600),
+    "auth.bcrypt_rounds": (4, 31),
+    "rate_limit.burst": (1, 1_000_000_000),
+    "rate_limit.per_minute": (1, 1_000_000_000),
+}
+# Settings that name one of a few things; anything else is a typo best
+# reported at start rather than as a traceback from deep inside it.
+CHOICES = {"rate_limit.store": ("memory", "redis")}
 
 
 def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
@@ -146,8 +161,45 @@ def _coerce(section: str, key: str, current: Any, raw: Any) -> Any:
             raise ConfigError(
                 f"{where} must be a port from {low} to 65535, got {value}"
             )
+        _check_range(where, value)
         return value
-    return str(raw)
+    value = _check_choice(where, str(raw))
+    if where == "server.public_url":
+        _check_public_url(value)
+    return value
+
+
+def _check_range(where: str, value: int) -> None:
+    if where not in INT_RANGES:
+        return
+    low, high = INT_RANGES[where]
+    if not low <= value <= high:
+        raise ConfigError(f"{where} must be from {low} to {high}, got {value}")
+
+
+def _check_choice(where: str, value: str) -> str:
+    allowed = CHOICES.get(where)
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _check_public_url(value: str) -> None:
+    # Mailed links are this value plus a path: without a scheme and host
+    # ("trakrf.example.com") every reset and invitation link would be broken,
+    # and nothing would say so until someone clicked one.
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"server.public_url must be an absolute http:// or https:// URL, "
+            f"got {value!r}"
+        )
 
 
 def _apply(config: Config, overrides: Mapping[str, Any]) -> Config:

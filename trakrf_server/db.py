@@ -81,7 +81,10 @@ def make_database(config: Config) -> peewee.Database:
             host=parsed.hostname or None,
             port=parsed.port or None,
         )
-    raise ValueError(f"unsupported database URL scheme: {parsed.scheme!r}")
+    raise ConfigError(
+        f"database.url must start with postgresql:// or sqlite://, "
+        f"got {parsed.scheme or url!r}"
+    )
 
 
 def _sqlite(path: str) -> peewee.SqliteDatabase:
@@ -297,11 +300,26 @@ class Database:
                     f"cannot create the data folder {folder}: {exc.strerror or exc}"
                 ) from None
         database.initialize(self.db)
+        self._check_connection()
         if migrate:
             from trakrf_server.migrate import apply_migrations
 
             with self._lock:
                 apply_migrations(self.db)
+
+    def _check_connection(self) -> None:
+        """Raise ConfigError unless the configured database can be opened.
+
+        peewee connects lazily, so an unreachable server, a missing database or
+        an unreadable file would otherwise surface as a driver traceback from
+        the first migration query instead of one line saying what is wrong.
+        """
+        try:
+            with self.db.connection_context():
+                pass
+        except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise ConfigError(f"cannot open the database: {reason}") from None
 
     def close(self) -> None:
         self._readers.shutdown(wait=True)

@@ -30,7 +30,13 @@ def password_problem(password: str) -> str | None:
     """Why ``password`` is unacceptable, or None."""
     if len(password) < MIN_PASSWORD_CHARS:
         return f"password must be at least {MIN_PASSWORD_CHARS} characters"
-    if len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES:
+    try:
+        encoded = password.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 (read from a terminal or pipe in another
+        # encoding) arrive as lone surrogates, which bcrypt cannot be given.
+        return "password must be valid UTF-8 text"
+    if len(encoded) > MAX_PASSWORD_BYTES:
         return f"password must be at most {MAX_PASSWORD_BYTES} bytes"
     return None
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import jwt
 
+from trakrf_server.config import ConfigError
+
 API_KEY_ISSUER = "trakrf-api-key"
 API_KEY_AUDIENCE = "trakrf-api"
 # HMAC only: "none" and asymmetric algorithms are never accepted (JWT-1).
@@ -46,13 +48,14 @@ class ApiKeyClaims:
 def load_or_create_secret(configured: str, data_dir: Path) -> str:
     """The configured secret, else the one kept in ``data_dir/secret.key``.
 
-    A new random secret is written on first start with mode 0600.
+    A new random secret is written on first start with mode 0600. Raises
+    ConfigError when the kept file cannot be used.
     """
     if configured:
         return configured
     path = data_dir / "secret.key"
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        return _read_secret(path)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
     fd = os.open(
@@ -60,6 +63,25 @@ def load_or_create_secret(configured: str, data_dir: Path) -> str:
     )
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(secret + "\n")
+    return secret
+
+
+def _read_secret(path: Path) -> str:
+    # An empty file (a copy or a restore that lost its content) would start a
+    # server whose every signup and login is a 500: HMAC refuses an empty key.
+    # Replacing it silently would invalidate every key minted with the lost
+    # secret, so the administrator decides.
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"cannot read the signing secret {path}: {reason}") from None
+    if not secret:
+        raise ConfigError(
+            f"the signing secret {path} is empty: restore it, or delete it to "
+            "have a new one generated (every API key and session then has to "
+            "be issued again)"
+        )
     return secret
 
 
