@@ -40,7 +40,7 @@ def _keep_on_host(page: Page, host: str) -> list[str]:
 
 
 def test_try_it_out_with_an_api_key_offline(page: Page, server, shots):
-    key = _api_key(server, "rhea@example.com", "Rhea Reference")
+    key = _api_key(server, "rena@example.com", "Rena Reference")
     elsewhere = _keep_on_host(page, urlparse(server.url).netloc)
     page.goto(f"{server.url}/api")
 
