@@ -1,0 +1,80 @@
+"""Keyboard use of the account and catalogue screens: role pickers that send
+nothing until asked, focus that stays where the person was after a list or a
+tree is redrawn, and locations named so that two "Shelf 2"s can be told apart.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import needs_chromium
+from tests.browser.test_screens import PASSWORD
+from tests.browser.test_usability import call, sign_in_as, signup
+
+pytestmark = needs_chromium
+
+ADMIN = "tamsin.keys@example.com"
+MEMBER = "ulla.keys@example.com"
+
+
+def invite_and_join(server, admin_token: str, email: str) -> int:
+    """Invite ``email`` as a viewer and sign it up from the link: its user id."""
+    org = call(server, "GET", "/users/me", token=admin_token)["data"]["current_org"]
+    body = {"email": email, "role": "viewer"}
+    call(server, "POST", f"/orgs/{org['id']}/invitations", body, admin_token)
+    link = server.mailed_link(email, "#accept-invite?token=")
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "invitation_token": link.split("token=", 1)[1],
+    }
+    return call(server, "POST", "/auth/signup", body)["data"]["user"]["id"]
+
+
+def member_role(server, token: str, email: str) -> str:
+    org = call(server, "GET", "/users/me", token=token)["data"]["current_org"]
+    rows = call(server, "GET", f"/orgs/{org['id']}/members", token=token)["data"]
+    return next(m["role"] for m in rows if m["email"] == email)
+
+
+def test_role_picker_changes_nothing_until_asked(page: Page, server):
+    """INT-60: one PUT per decision, not one per arrow key on the picker."""
+    token = signup(server, ADMIN, "Tamsin Tools")
+    invite_and_join(server, token, MEMBER)
+    puts: list[str] = []
+    page.on("request", lambda r: r.method == "PUT" and puts.append(r.post_data))
+    sign_in_as(page, server, token, "org-members")
+
+    # Walking the picker with the arrow keys only chooses.
+    picker = page.get_by_label(f"Role of {MEMBER}", exact=True)
+    picker.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(picker).to_have_value("manager")
+    page.wait_for_timeout(300)
+    assert puts == []
+    assert member_role(server, token, MEMBER) == "viewer"
+
+    # The button beside it sends the choice, once.
+    page.keyboard.press("Tab")
+    apply = page.get_by_role("button", name=f"Save the role of {MEMBER}")
+    expect(apply).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toasts")).to_contain_text(f"{MEMBER} is now manager")
+    assert puts == ['{"role":"manager"}']
+    assert member_role(server, token, MEMBER) == "manager"
+    expect(apply).to_be_disabled()
+
+    # The only admin demoting themselves (INT-61): refused, said what to do,
+    # and the picker shows the role they still have.
+    own = page.get_by_label(f"Role of {ADMIN}", exact=True)
+    own.select_option("viewer")
+    page.get_by_role("button", name=f"Save the role of {ADMIN}").click()
+    expect(page.locator("main .alert.error")).to_have_text(
+        "An organization needs at least one admin. Make another member an admin "
+        "first, then change or remove this one."
+    )
+    expect(own).to_have_value("admin")
+    expect(own).to_be_focused()
+    assert member_role(server, token, ADMIN) == "admin"
+    assert page.problems == []
