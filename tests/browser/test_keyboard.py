@@ -78,3 +78,49 @@ def test_role_picker_changes_nothing_until_asked(page: Page, server):
     expect(own).to_be_focused()
     assert member_role(server, token, ADMIN) == "admin"
     assert page.problems == []
+
+
+def two_shelves_named_alike(server, token: str) -> None:
+    """Shelf 2 in two aisles, a crate seen at one and then at the other."""
+    for key, name, parent in [
+        ("HALL", "Hall", None),
+        ("AISLE-1", "Aisle 1", "HALL"),
+        ("AISLE-2", "Aisle 2", "HALL"),
+        ("A1-S2", "Shelf 2", "AISLE-1"),
+        ("A2-S2", "Shelf 2", "AISLE-2"),
+    ]:
+        body = {"external_key": key, "name": name}
+        if parent:
+            body["parent_external_key"] = parent
+        call(server, "POST", "/locations", body, token)
+    call(server, "POST", "/assets", {"external_key": "CRATE-1", "name": "Crate"}, token)
+    for shelf in ("A1-S2", "A2-S2"):
+        body = {"location_identifier": shelf, "asset_identifiers": ["CRATE-1"]}
+        call(server, "POST", "/inventory/save", body, token)
+
+
+def test_lists_say_which_of_two_like_named_locations(page: Page, server):
+    """ASSET-3's current location, REPORT rows and HIST events name the place
+    with the locations above it, so two "Shelf 2"s read differently."""
+    token = signup(server, "vanya.places@example.com", "Vanya Vans")
+    two_shelves_named_alike(server, token)
+    sign_in_as(page, server, token, "assets")
+    row = page.locator('#assets-table tr[data-key="CRATE-1"]')
+    expect(row.locator('td[data-label="Location"]')).to_have_text(
+        "Shelf 2 in Hall / Aisle 2"
+    )
+
+    page.goto(f"{server.url}/#reports")
+    cell = page.locator(
+        '#report-table tr[data-asset="CRATE-1"] td[data-label="Location"]'
+    )
+    expect(cell).to_have_text("Shelf 2 in Hall / Aisle 2")
+
+    page.locator('#report-table tr[data-asset="CRATE-1"]').get_by_role(
+        "link", name="History of Crate"
+    ).click()
+    stops = page.locator("#history-timeline li strong")
+    expect(stops).to_have_text(
+        ["Shelf 2 in Hall / Aisle 2", "Shelf 2 in Hall / Aisle 1"]
+    )
+    assert page.problems == []

@@ -7,7 +7,7 @@ import {
   alertBox, field, form, heading, select, stat, empty, pager, openDialog, confirmDialog,
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
 } from "../ui.js";
-import { loadLocationTree, locationOptions, nameTakenTags } from "../data.js";
+import { loadLocationTree, locationOptions, nameTakenTags, placeLabel } from "../data.js";
 import { canEdit } from "../state.js";
 
 const LIMIT = 25;
@@ -93,8 +93,7 @@ export async function render(screen, params) {
 
   function locationLabel(a) {
     if (a.location_id === null) return "—";
-    const l = locById.get(a.location_id);
-    return l ? l.name : a.location_external_key;
+    return placeLabel(locById.get(a.location_id), a.location_external_key);
   }
 
   function row(a) {
