@@ -124,3 +124,87 @@ def test_lists_say_which_of_two_like_named_locations(page: Page, server):
         ["Shelf 2 in Hall / Aisle 2", "Shelf 2 in Hall / Aisle 1"]
     )
     assert page.problems == []
+
+
+def test_focus_stays_put_in_the_location_tree(browser, server):
+    """Selecting, creating under and deleting locations with the keyboard:
+    the focus never falls back to the top of the page (SCREENS #locations)."""
+    token = signup(server, "wim.tree@example.com", "Wim Works")
+    for n in range(1, 4):
+        body = {"external_key": f"R{n}", "name": f"Room {n}"}
+        call(server, "POST", "/locations", body, token)
+        for m in range(1, 7):
+            body = {"external_key": f"R{n}-B{m}", "name": f"Bin {m}"}
+            body["parent_external_key"] = f"R{n}"
+            call(server, "POST", "/locations", body, token)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in_as(page, server, token, "locations")
+    tree = page.locator("#location-tree")
+
+    # Enter on a node selects it and leaves the focus on it, so the arrow
+    # and Tab keys go on from there.
+    node = tree.get_by_role("button", name="Room 2 R2", exact=True)
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#location-detail h2")).to_have_text("Room 2")
+    expect(tree.get_by_role("button", name="Room 2 R2", exact=True)).to_be_focused()
+
+    # After a dialog the focus is on the location it left selected.
+    page.locator("#location-detail").get_by_role("button", name="Add child").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("input[name=name]").fill("Bin 9")
+    dialog.get_by_label("Location ID").fill("R2-B9")
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(tree.get_by_role("button", name="Bin 9 R2-B9")).to_be_focused()
+    page.locator("#location-detail").get_by_role("button", name="Delete").click()
+    page.locator("dialog[open]").get_by_role("button", name="Delete").click()
+    expect(tree.get_by_role("button", name="Room 2 R2", exact=True)).to_be_focused()
+    context.close()
+
+    # On a phone the details are below the whole tree: choosing a location
+    # takes the focus, and the screen, to them.
+    context = browser.new_context(viewport={"width": 375, "height": 640})
+    page = context.new_page()
+    sign_in_as(page, server, token, "locations")
+    node = page.get_by_role("button", name="Bin 2 R1-B2")
+    node.focus()
+    page.keyboard.press("Enter")
+    heading = page.locator("#location-detail h2")
+    expect(heading).to_have_text("Bin 2")
+    expect(heading).to_be_focused()
+    expect(heading).to_be_in_viewport()
+    context.close()
+
+
+def test_paging_with_the_keyboard_keeps_the_focus(page: Page, server):
+    """PAGE-1 pages through Next and Previous without losing the focus."""
+    token = signup(server, "xena.pages@example.com", "Xena Exports")
+    for n in range(1, 31):
+        body = {"external_key": f"BOX-{n:02d}", "name": f"Box {n:02d}"}
+        call(server, "POST", "/assets", body, token)
+    sign_in_as(page, server, token, "assets")
+    info = page.locator("#assets-table + .pager .pager-info")
+    expect(info).to_have_text("1–25 of 30")
+    page.get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(info).to_have_text("26–30 of 30")
+    # Next is now disabled: the focus moves to its neighbour, not to <body>.
+    expect(page.get_by_role("button", name="Previous")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(info).to_have_text("1–25 of 30")
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+    expect(page.get_by_role("button", name="Next")).to_be_focused()
+
+    # A button pressed with Enter keeps the focus once its request is done;
+    # closing the dialog gives it back to the row's Edit button.
+    page.get_by_role("button", name="Edit Box 03").click()
+    save = page.locator("dialog[open]").get_by_role("button", name="Save changes")
+    save.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog[open] .alert.ok")).to_have_text("Saved.")
+    expect(save).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Edit Box 03")).to_be_focused()
+    assert page.problems == []

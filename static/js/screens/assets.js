@@ -6,6 +6,7 @@ import { h, append, replace } from "../dom.js";
 import {
   alertBox, field, form, heading, select, stat, empty, pager, openDialog, confirmDialog,
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
+  focusMark, refocus,
 } from "../ui.js";
 import { loadLocationTree, locationOptions, nameTakenTags, placeLabel } from "../data.js";
 import { canEdit } from "../state.js";
@@ -50,7 +51,18 @@ export async function render(screen, params) {
     return query;
   }
 
+  // The page, the row or the control the person was on keeps the focus
+  // across the redraw (a page change, a dialog closing).
   async function load() {
+    const mark = focusMark(screen);
+    try {
+      await drawList();
+    } finally {
+      refocus(screen, mark, screen.querySelector("h1"));
+    }
+  }
+
+  async function drawList() {
     replace(body, loading());
     let rows;
     let total;

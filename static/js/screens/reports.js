@@ -6,7 +6,7 @@ import { api, fetchAll } from "../api.js";
 import { h, append, replace } from "../dom.js";
 import {
   alertBox, field, form, heading, select, stat, empty, pager, loading, fmtTime, fmtDuration,
-  downloadCsv, debounce, fromLocalInput,
+  downloadCsv, debounce, fromLocalInput, focusMark, refocus,
 } from "../ui.js";
 import { loadLocationTree, locationOptions, placeLabel } from "../data.js";
 import { canExport } from "../state.js";
@@ -120,6 +120,11 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
       inWindow(r.asset_last_seen, f.window));
   };
   const draw = () => {
+    const mark = focusMark(body);
+    drawRows();
+    refocus(body, mark, panel.querySelector("[role=tab][aria-selected=true]"));
+  };
+  const drawRows = () => {
     const list = filtered();
     if (!list.length) {
       replace(body, empty("No assets match these filters. Widen the time window or clear the search."));
@@ -157,6 +162,15 @@ function historyPanel(panel, assets, locById, assetId) {
   let offset = 0;
 
   async function load() {
+    const mark = focusMark(out);
+    try {
+      await drawHistory();
+    } finally {
+      refocus(out, mark, pickAsset.control);
+    }
+  }
+
+  async function drawHistory() {
     const id = pickAsset.control.value;
     if (!id) {
       replace(out, empty("Choose an asset to see where and when it was seen."));
