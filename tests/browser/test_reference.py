@@ -60,7 +60,7 @@ def test_try_it_out_with_an_api_key_offline(page: Page, server, shots):
     body = json.loads(
         answer.locator(".response-col_description pre").first.inner_text()
     )
-    assert body["data"]["name"] == "Rhea Reference"
+    assert body["data"]["name"] == "Rena Reference"
     assert body["data"]["scopes"] == ["assets:read"]
     page.screenshot(path=shots / "api-reference-try-it-out.png")
     assert elsewhere == []
