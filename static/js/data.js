@@ -2,6 +2,7 @@
 // which tag a refused create was about.
 
 import { api, fetchAll } from "./api.js";
+import { h } from "./dom.js";
 
 /**
  * All live, currently effective locations of the org, ordered as a tree
@@ -27,11 +28,25 @@ export function orderTree(rows) {
   const out = [];
   const walk = (node, depth, path) => {
     const label = path ? `${path} / ${node.name}` : node.name;
-    out.push({ ...node, depth, path: label, childCount: (kids.get(node.id) || []).length });
+    out.push({ ...node, depth, path: label, parentPath: path,
+      childCount: (kids.get(node.id) || []).length });
     for (const child of (kids.get(node.id) || []).sort(byName)) walk(child, depth + 1, label);
   };
   for (const root of roots.sort(byName)) walk(root, 0, "");
   return out;
+}
+
+/**
+ * A location as lists name it: its name, and under it the locations it sits
+ * in. Sites repeat names ("Shelf 2" in every aisle), so the name alone does
+ * not say where something is. `loc` is a tree entry (orderTree); without one
+ * (a location deleted or not in effect) `fallback` is shown.
+ */
+export function placeLabel(loc, fallback = "—") {
+  if (!loc) return h("span", { class: "place" }, fallback);
+  if (!loc.parentPath) return h("span", { class: "place" }, loc.name);
+  return h("span", { class: "place" }, loc.name, " ",
+    h("span", { class: "place-parent" }, `in ${loc.parentPath}`));
 }
 
 /** Picker options for a location <select>; `none` adds a first "no location" entry. */

@@ -88,6 +88,9 @@ export function showError(scope, alert, err) {
 /** Run `fn` with `button` disabled and relabelled; returns fn's result. */
 export async function busy(button, label, fn) {
   const old = button.textContent;
+  // Disabling the focused button drops the focus to <body>; give it back
+  // when done, unless fn put it somewhere (a field with an error).
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   button.textContent = label;
@@ -97,6 +100,8 @@ export async function busy(button, label, fn) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
     button.textContent = old;
+    const now = document.activeElement;
+    if (hadFocus && button.isConnected && (!now || now === document.body)) button.focus();
   }
 }
 
@@ -158,6 +163,40 @@ export function confirmDialog(title, text, confirmLabel = "Confirm", danger = tr
       h("button", { type: "button", onclick: () => close(false) }, "Cancel"),
       h("button", { type: "button", class: danger ? "danger" : "primary", onclick: () => close(true) }, confirmLabel)),
   )).then(Boolean);
+}
+
+/**
+ * The control that has the focus inside `scope`, remembered so that a redraw
+ * replacing it can give the focus back (`refocus`); null when the focus is
+ * elsewhere. Screens redraw whole lists and panels, and a removed element
+ * takes the focus with it to <body>: a keyboard user would start again from
+ * the top of the page after every Next, selection or dialog.
+ */
+export function focusMark(scope) {
+  const el = document.activeElement;
+  if (!el || el === document.body || !scope.contains(el)) return null;
+  return { tag: el.tagName, label: el.getAttribute("aria-label"), text: el.textContent };
+}
+
+const FOCUSABLE = "button, a[href], input, select, textarea, [tabindex]";
+
+/**
+ * After a redraw, focus the control of `scope` that matches `mark` (same
+ * element type, label and text), else the nearest enabled control in its
+ * group (Previous once Next is disabled), else `fallback`. Does nothing
+ * while the focus is still somewhere, so it never takes it from where the
+ * person went in the meantime.
+ */
+export function refocus(scope, mark, fallback = null) {
+  const now = document.activeElement;
+  if (!mark || (now && now !== document.body && now.isConnected)) return;
+  const same = [...scope.querySelectorAll(mark.tag)].find((el) =>
+    el.getAttribute("aria-label") === mark.label && el.textContent === mark.text);
+  const group = same && same.closest("nav, .actions, .row-actions, tr, li");
+  const near = same && !same.disabled ? same
+    : group && [...group.querySelectorAll(FOCUSABLE)].find((el) => !el.disabled);
+  const target = near || fallback;
+  if (target) target.focus();
 }
 
 /** "21–40 of 130" with Previous / Next; calls onChange(newOffset). */

@@ -6,8 +6,9 @@ import { h, append, replace } from "../dom.js";
 import {
   alertBox, field, form, heading, select, stat, empty, pager, openDialog, confirmDialog,
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
+  focusMark, refocus,
 } from "../ui.js";
-import { loadLocationTree, locationOptions, nameTakenTags } from "../data.js";
+import { loadLocationTree, locationOptions, nameTakenTags, placeLabel } from "../data.js";
 import { canEdit } from "../state.js";
 
 const LIMIT = 25;
@@ -50,7 +51,18 @@ export async function render(screen, params) {
     return query;
   }
 
+  // The page, the row or the control the person was on keeps the focus
+  // across the redraw (a page change, a dialog closing).
   async function load() {
+    const mark = focusMark(screen);
+    try {
+      await drawList();
+    } finally {
+      refocus(screen, mark, screen.querySelector("h1"));
+    }
+  }
+
+  async function drawList() {
     replace(body, loading());
     let rows;
     let total;
@@ -93,8 +105,7 @@ export async function render(screen, params) {
 
   function locationLabel(a) {
     if (a.location_id === null) return "—";
-    const l = locById.get(a.location_id);
-    return l ? l.name : a.location_external_key;
+    return placeLabel(locById.get(a.location_id), a.location_external_key);
   }
 
   function row(a) {

@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { h, append, replace } from "../dom.js";
 import {
   alertBox, field, form, heading, select, stat, empty, openDialog, confirmDialog, tagChips,
-  toast, toLocalInput, fromLocalInput, fmtTime, loading,
+  toast, toLocalInput, fromLocalInput, fmtTime, loading, focusMark, refocus,
 } from "../ui.js";
 import { loadLocationTree, locationOptions, nameTakenTags } from "../data.js";
 import { canEdit } from "../state.js";
@@ -22,7 +22,10 @@ export async function render(screen, params) {
   const search = field({ label: "Search locations", name: "q", type: "search" });
   search.control.addEventListener("input", drawTree);
 
-  async function load() {
+  // `focusNode`: after an action (create, edit, move, rename, delete) the
+  // focus goes to the selected location in the tree, which says where the
+  // location now is; the control that opened the dialog was redrawn away.
+  async function load({ focusNode = false } = {}) {
     replace(treeBox, loading());
     tree = await loadLocationTree();
     if (selectedId && !tree.some((l) => l.id === selectedId)) selectedId = null;
@@ -32,18 +35,36 @@ export async function render(screen, params) {
       stat("Inactive", tree.length - active, "inactive"), stat("Root Locations", tree.filter((l) => l.depth === 0).length, "roots"));
     drawTree();
     drawDetail();
+    if (focusNode) focusSelected();
   }
 
-  const reload = () => load().catch((err) => alert.show(err.detail || String(err)));
+  const reload = () => load({ focusNode: true })
+    .catch((err) => alert.show(err.detail || String(err)));
+
+  function focusSelected() {
+    const node = treeBox.querySelector(".tree-node.selected");
+    (node || screen.querySelector("h1")).focus();
+  }
 
   function select_(id) {
     selectedId = id;
     history.replaceState(null, "", id ? `#locations?id=${id}` : "#locations");
     drawTree();
     drawDetail();
+    // On a narrow screen the details sit below the whole tree: a choice that
+    // changed nothing on screen would look ignored, so take the person there.
+    const title = detail.querySelector("h2");
+    const box = title ? title.getBoundingClientRect() : null;
+    if (box && (box.top < 0 || box.bottom > window.innerHeight)) title.focus();
   }
 
   function drawTree() {
+    const mark = focusMark(treeBox);
+    drawNodes();
+    refocus(treeBox, mark, search.control);
+  }
+
+  function drawNodes() {
     if (!tree.length) {
       replace(treeBox, empty("No locations found. Create a root location to get started.",
         canEdit() ? h("button", { type: "button", class: "primary", onclick: () => create(null) }, "Create root location") : null));
@@ -84,7 +105,7 @@ export async function render(screen, params) {
     const parent = tree.find((l) => l.id === loc.parent_id);
     const edit = canEdit();
     replace(detail,
-      h("h2", {}, loc.name),
+      h("h2", { tabindex: "-1" }, loc.name),
       panelAlert,
       h("dl", { class: "facts" },
         h("dt", {}, "Location ID"), h("dd", {}, h("code", {}, loc.external_key)),

@@ -8,6 +8,15 @@ import {
 } from "../ui.js";
 import { currentOrg, loadMe, switchOrg, state, ROLES } from "../state.js";
 
+// INT-61/62's refusal, said as what to do about it.
+function memberRefusal(err) {
+  if (/last admin/.test(err.serverDetail || "")) {
+    return "An organization needs at least one admin. Make another member an admin "
+      + "first, then change or remove this one.";
+  }
+  return err.detail;
+}
+
 const roleOptions = ROLES.map((r) => ({ value: r, label: r[0].toUpperCase() + r.slice(1) }));
 
 export function create(screen, params, { go }) {
@@ -75,6 +84,34 @@ export async function members(screen) {
   const inviteBox = h("div", {}, loading());
   append(screen, heading("Members"), alert);
 
+  // The new role is sent with its own button, never on the picker's change:
+  // arrow keys on a closed <select> fire "change" at every step, so a keyboard
+  // user walking from Viewer to Admin would grant each role on the way, and
+  // an admin stepping past their own role would demote themselves.
+  function roleChanger(m, me) {
+    const role = select(roleOptions, m.role, { "aria-label": `Role of ${m.email}` });
+    const apply = h("button", { type: "button", class: "small", disabled: true,
+      "aria-label": `Save the role of ${m.email}` }, "Save role");
+    role.addEventListener("change", () => { apply.disabled = role.value === m.role; });
+    apply.addEventListener("click", () => busy(apply, "Saving…", async () => {
+      try {
+        alert.clear();
+        await api("PUT", `/orgs/${org.id}/members/${m.user_id}`, { body: { role: role.value } });
+        toast(`${m.email} is now ${role.value}`);
+        m.role = role.value;
+        if (me) {
+          await loadMe();
+          location.reload();
+        }
+      } catch (err) {
+        role.value = m.role;
+        alert.show(memberRefusal(err));
+        role.focus();
+      }
+    }).finally(() => { apply.disabled = role.value === m.role; }));
+    return h("div", { class: "role-change" }, role, apply);
+  }
+
   async function loadMembers() {
     const rows = (await api("GET", `/orgs/${org.id}/members`)).data;
     replace(memberBox, h("table", { class: "table", id: "members-table" },
@@ -82,21 +119,7 @@ export async function members(screen) {
         ["Member", "Role", "Joined", ""].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows.map((m) => {
         const me = state.me && m.user_id === state.me.id;
-        const role = select(roleOptions, m.role, { "aria-label": `Role of ${m.email}` });
-        role.addEventListener("change", async () => {
-          try {
-            alert.clear();
-            await api("PUT", `/orgs/${org.id}/members/${m.user_id}`, { body: { role: role.value } });
-            toast(`${m.email} is now ${role.value}`);
-            if (me) {
-              await loadMe();
-              location.reload();
-            }
-          } catch (err) {
-            role.value = m.role;
-            alert.show(err.detail);
-          }
-        });
+        const role = roleChanger(m, me);
         const remove = h("button", { type: "button", class: "danger small", "aria-label": `Remove ${m.email}` }, "Remove");
         remove.addEventListener("click", async () => {
           if (!(await confirmDialog("Remove member", `Remove ${m.email} from ${org.name}?`, "Remove"))) return;
@@ -105,7 +128,7 @@ export async function members(screen) {
             toast(`Removed ${m.email}`);
             await loadMembers();
           } catch (err) {
-            alert.show(err.detail);
+            alert.show(memberRefusal(err));
           }
         });
         // Without a name of its own a member's name is the e-mail: say it once.

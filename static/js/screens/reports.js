@@ -6,9 +6,9 @@ import { api, fetchAll } from "../api.js";
 import { h, append, replace } from "../dom.js";
 import {
   alertBox, field, form, heading, select, stat, empty, pager, loading, fmtTime, fmtDuration,
-  downloadCsv, debounce, fromLocalInput,
+  downloadCsv, debounce, fromLocalInput, focusMark, refocus,
 } from "../ui.js";
-import { loadLocationTree, locationOptions } from "../data.js";
+import { loadLocationTree, locationOptions, placeLabel } from "../data.js";
 import { canExport } from "../state.js";
 
 const LIMIT = 25;
@@ -110,6 +110,7 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
   const body = h("div");
   const assetName = (r) => assetById.get(r.asset_id)?.name || r.asset_external_key;
   const locName = (r) => (r.location_id ? locById.get(r.location_id)?.name || r.location_external_key : "Unknown or removed location");
+  const locCell = (r) => (r.location_id ? placeLabel(locById.get(r.location_id), r.location_external_key) : locName(r));
 
   const filtered = () => {
     const text = f.text.trim().toLowerCase();
@@ -119,6 +120,11 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
       inWindow(r.asset_last_seen, f.window));
   };
   const draw = () => {
+    const mark = focusMark(body);
+    drawRows();
+    refocus(body, mark, panel.querySelector("[role=tab][aria-selected=true]"));
+  };
+  const drawRows = () => {
     const list = filtered();
     if (!list.length) {
       replace(body, empty("No assets match these filters. Widen the time window or clear the search."));
@@ -129,7 +135,7 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
         h("thead", {}, h("tr", {}, ["Asset", "Location", "Last seen", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, list.slice(f.offset, f.offset + LIMIT).map((r) => h("tr", { dataset: { asset: r.asset_external_key } },
           h("td", { "data-label": "Asset" }, assetName(r), " ", h("code", {}, r.asset_external_key)),
-          h("td", { "data-label": "Location" }, locName(r)),
+          h("td", { "data-label": "Location" }, locCell(r)),
           h("td", { "data-label": "Last seen" }, fmtTime(r.asset_last_seen)),
           h("td", { "data-label": "History" }, h("a", { href: `#reports-history?asset=${r.asset_id}`, "aria-label": `History of ${assetName(r)}` }, "History")))))),
       pager({ total: list.length, limit: LIMIT, offset: f.offset, label: "Report pages", onChange: (o) => { f.offset = o; draw(); } }));
@@ -156,6 +162,15 @@ function historyPanel(panel, assets, locById, assetId) {
   let offset = 0;
 
   async function load() {
+    const mark = focusMark(out);
+    try {
+      await drawHistory();
+    } finally {
+      refocus(out, mark, pickAsset.control);
+    }
+  }
+
+  async function drawHistory() {
     const id = pickAsset.control.value;
     if (!id) {
       replace(out, empty("Choose an asset to see where and when it was seen."));
@@ -171,7 +186,9 @@ function historyPanel(panel, assets, locById, assetId) {
     }
     replace(out,
       h("ol", { class: "timeline", id: "history-timeline" }, res.data.map((e) => h("li", {},
-        h("strong", {}, e.location_id ? locById.get(e.location_id)?.name || e.location_external_key || `Location #${e.location_id}` : "Unknown location"),
+        h("strong", {}, e.location_id
+          ? placeLabel(locById.get(e.location_id), e.location_external_key || `Location #${e.location_id}`)
+          : "Unknown location"),
         h("span", { class: "when" }, fmtTime(e.event_observed_at)),
         h("span", { class: "dwell" }, e.duration_seconds === null ? "latest sighting" : `stayed ${fmtDuration(e.duration_seconds)}`)))),
       pager({ total: res.total_count, limit: LIMIT, offset, label: "History pages", onChange: (o) => { offset = o; load().catch(fail); } }));
