@@ -37,6 +37,19 @@ export function orderTree(rows) {
 }
 
 /**
+ * The ids of a location and of every location under it, from a tree in
+ * orderTree's order, where a node's subtree is the run after it that lies
+ * deeper. Filters by a building mean what is in the building, its shelves too.
+ */
+export function subtreeIds(tree, id) {
+  const at = tree.findIndex((l) => l.id === id);
+  if (at < 0) return [id];
+  const ids = [id];
+  for (let i = at + 1; i < tree.length && tree[i].depth > tree[at].depth; i++) ids.push(tree[i].id);
+  return ids;
+}
+
+/**
  * A location as lists name it: its name, and under it the locations it sits
  * in. Sites repeat names ("Shelf 2" in every aisle), so the name alone does
  * not say where something is. `loc` is a tree entry (orderTree); without one

@@ -206,3 +206,44 @@ def test_id_changes_are_not_called_rename(page: Page, server):
     expect(dialog.get_by_text("Asset ID is now DRILL-1.")).to_be_visible()
     expect(dialog.get_by_label("Name")).to_have_value("Drill 1")
     assert page.problems == []
+
+
+def test_filtering_by_a_location_takes_in_what_is_under_it(page: Page, server):
+    """A building's filter shows its shelves' assets too: the assets list asks
+    for the subtree as repeated location_id (PAGE-6), the report filters its
+    rows the same way."""
+    token = signup(server, "pia.places@example.com", "Pia Places")
+    for key, name, parent in [
+        ("HALL", "Hall", None),
+        ("HALL-S1", "Shelf 1", "HALL"),
+        ("YARD", "Yard", None),
+    ]:
+        body = {"external_key": key, "name": name}
+        if parent:
+            body["parent_external_key"] = parent
+        call(server, "POST", "/locations", body, token)
+    for key, name in [("PMP-1", "Pump"), ("CRT-1", "Cart")]:
+        call(server, "POST", "/assets", {"external_key": key, "name": name}, token)
+    for place, asset in [("HALL-S1", "PMP-1"), ("YARD", "CRT-1")]:
+        body = {"location_identifier": place, "asset_identifiers": [asset]}
+        call(server, "POST", "/inventory/save", body, token)
+
+    sign_in_as(page, server, token, "assets")
+    rows = page.locator(".list-body tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Location").select_option(label="Hall (HALL)")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("PMP-1")
+    page.get_by_label("Location").select_option(label="\u00a0\u00a0Shelf 1 (HALL-S1)")
+    expect(rows).to_have_count(1)
+    page.get_by_label("Location").select_option(label="Yard (YARD)")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("CRT-1")
+
+    page.goto(f"{server.url}/#reports")
+    page.get_by_label("Time window").select_option(label="All Time")
+    page.get_by_label("Location", exact=True).select_option(label="Hall (HALL)")
+    report = page.locator("table tbody tr")
+    expect(report).to_have_count(1)
+    expect(report.first).to_contain_text("Pump")
+    assert page.problems == []

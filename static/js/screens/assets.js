@@ -8,7 +8,7 @@ import {
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
   focusMark, refocus,
 } from "../ui.js";
-import { loadLocationTree, locationOptions, nameTakenTags, placeLabel } from "../data.js";
+import { loadLocationTree, locationOptions, nameTakenTags, placeLabel, subtreeIds } from "../data.js";
 import { canEdit } from "../state.js";
 
 const LIMIT = 25;
@@ -47,7 +47,10 @@ export async function render(screen, params) {
 
   function baseQuery() {
     const query = { q: filters.q, sort: filters.sort };
-    if (filters.location && filters.location !== "unassigned") query.location_id = filters.location;
+    // The location and those under it, as repeated location_id (PAGE-6).
+    if (filters.location && filters.location !== "unassigned") {
+      query.location_id = subtreeIds(tree, Number(filters.location));
+    }
     return query;
   }
 

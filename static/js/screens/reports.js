@@ -8,7 +8,7 @@ import {
   alertBox, field, form, heading, select, stat, empty, pager, loading, fmtTime, fmtDuration,
   downloadCsv, debounce, fromLocalInput, focusMark, refocus,
 } from "../ui.js";
-import { loadLocationTree, locationOptions, placeLabel } from "../data.js";
+import { loadLocationTree, locationOptions, placeLabel, subtreeIds } from "../data.js";
 import { canExport } from "../state.js";
 
 const LIMIT = 25;
@@ -67,8 +67,8 @@ export async function render(screen, params) {
   screen.querySelector(".loading").remove();
   const assetById = new Map(assets.map((a) => [a.id, a]));
   const locById = new Map(tree.map((l) => [l.id, l]));
-  // #reports?location_id=N opens the report filtered to that location, as the
-  // endpoint's own location_id filter would (CONTRACT REPORT-4).
+  // #reports?location_id=N opens the report filtered to that location and
+  // the locations under it, as the location picker does.
   const wanted = Number(params.get("location_id"));
   const atLocation = locById.has(wanted) ? String(wanted) : "";
   const now = Date.now();
@@ -101,9 +101,10 @@ export async function render(screen, params) {
 
 function locationsTab(panel, rows, assetById, locById, atLocation = "") {
   const f = { text: "", location: atLocation, window: "all", offset: 0 };
+  const places = [...locById.values()]; // the tree, in orderTree's order
   const name = field({ label: "Asset name", name: "asset", type: "search" });
   const locItems = [{ value: "", label: "All locations" },
-    ...locationOptions([...locById.values()], { value: "id" })];
+    ...locationOptions(places, { value: "id" })];
   const loc = field({ label: "Location", name: "location",
     control: select(locItems, f.location) });
   const win = field({ label: "Time window", name: "window", control: select(WINDOWS, "all") });
@@ -114,9 +115,10 @@ function locationsTab(panel, rows, assetById, locById, atLocation = "") {
 
   const filtered = () => {
     const text = f.text.trim().toLowerCase();
+    const inPlace = new Set(f.location ? subtreeIds(places, Number(f.location)) : []);
     return rows.filter((r) =>
       (!text || `${assetName(r)} ${r.asset_external_key}`.toLowerCase().includes(text)) &&
-      (!f.location || String(r.location_id) === f.location) &&
+      (!f.location || inPlace.has(r.location_id)) &&
       inWindow(r.asset_last_seen, f.window));
   };
   const draw = () => {
