@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from trakrf_server import jsonbody, timeutil
+from trakrf_server.db import locking
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import (
@@ -112,15 +113,17 @@ def _live(org_id: int, asset_id: int) -> Asset:
 
 
 def resolve_location(org_id: int, form: str, value: Any) -> int:
-    """ASSET-5 / LOC-4: a live location of the org by id or key (any window)."""
+    """ASSET-5 / LOC-4: a live location of the org by id or key (any window).
+
+    The row stays share-locked until the transaction ends: a delete of it in
+    another process (``locations.delete_location``) waits, then sees what was
+    placed there, instead of both passing their checks.
+    """
     column = Location.id if form.endswith("_id") else Location.external_key
-    found = (
-        Location.select(Location.id)
-        .where(
-            (column == value) & (Location.org == org_id) & Location.deleted_at.is_null()
-        )
-        .scalar()
+    query = Location.select(Location.id).where(
+        (column == value) & (Location.org == org_id) & Location.deleted_at.is_null()
     )
+    found = locking(query, "SHARE").scalar()
     if found is None:
         raise validation.not_found_reference(form, value)
     return found
@@ -175,7 +178,6 @@ def create_from_draft(
         Asset, org_id, draft.external_key, KEY_PREFIX, "asset", insert, reserved
     )
     tags.insert(org_id, "asset", asset.id, draft.tags, now, clash=TAGS_TAKEN)
-    return asset.id
     return asset.id
 
 
