@@ -680,3 +680,33 @@ def test_one_invitation_accepted_twice_at_once(cluster):
                 assert r.body["error"]["detail"] == (
                     "This invitation has already been accepted"
                 )
+
+
+@pytest.mark.parametrize("kind", ["assets", "locations"])
+def test_concurrent_renames_to_one_key(cluster, kind):
+    # EK-7 across processes: eight rows renamed to one key at once; one
+    # wins, the others get EK-6's 409 with its exact detail.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+    noun = kind[:-1]
+    for round_ in range(3):
+        ids = [
+            a.call("POST", f"/api/v1/{kind}", key, {"name": f"Row {i}"}).body["data"][
+                "id"
+            ]
+            for i in range(8)
+        ]
+        wanted = f"SAME-{round_}"
+        replies = _race(
+            [a, b],
+            8,
+            lambda server, i, ids=ids, k=wanted: server.call(
+                "POST", f"/api/v1/{kind}/{ids[i]}/rename", key, {"external_key": k}
+            ),
+        )
+        assert sorted(r.status for r in replies) == [200] + [409] * 7, replies
+        for r in replies:
+            if r.status == 409:
+                assert r.body["error"]["detail"] == (
+                    f"{noun} with external_key {wanted} already exists"
+                )

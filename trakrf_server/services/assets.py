@@ -228,8 +228,5 @@ def rename_asset(org_id: int, asset_id: int, raw: bytes) -> tuple[dict[str, Any]
     row = _live(org_id, asset_id)
     key = validation.parse_rename(jsonbody.decode_object(raw))
     if key != row.external_key:
-        naturalkeys.ensure_free(Asset, org_id, key, "asset", except_id=asset_id)
-        Asset.update(external_key=key, updated_at=timeutil.now()).where(
-            Asset.id == asset_id
-        ).execute()
+        naturalkeys.rekey(Asset, org_id, asset_id, key, "asset")
     return get_asset(org_id, asset_id), 0

@@ -251,10 +251,7 @@ def rename_location(
     key = validation.parse_rename(jsonbody.decode_object(raw))
     if key == row.external_key:
         return get_location(org_id, location_id), 0
-    naturalkeys.ensure_free(Location, org_id, key, "location", except_id=location_id)
-    Location.update(external_key=key, updated_at=timeutil.now()).where(
-        Location.id == location_id
-    ).execute()
+    naturalkeys.rekey(Location, org_id, location_id, key, "location")
     return get_location(org_id, location_id), len(_descendant_ids(location_id))
 
 
