@@ -8,7 +8,7 @@ import peewee
 import pytest
 
 from tests.conftest import TEST_DATABASE, held_writer
-from trakrf_server.db import database
+from trakrf_server.db import MAX_RETRIES, database
 from trakrf_server.models import Organization
 from trakrf_server.services import accounts
 
@@ -160,3 +160,61 @@ async def test_best_effort_and_awaited_writes_share_a_group(ctx, commits):
     assert await task == "Loud"
     seen = names(ctx)
     assert "Loud" in seen and "Quiet" not in seen
+
+
+class Deadlock(Exception):
+    """What the PostgreSQL driver raises for a deadlock victim (SQLSTATE
+    40P01), wrapped the way peewee wraps it."""
+
+    pgcode = "40P01"
+
+
+def losing_once(tries: list[str]):
+    """A write that loses a deadlock the first time it runs (as when another
+    process's group held a row it needed), then succeeds."""
+
+    def job(name):
+        tries.append(name)
+        accounts.create_org(name)
+        if len(tries) == 1:
+            raise peewee.OperationalError(Deadlock("deadlock detected"))
+        return name
+
+    return job
+
+
+@pytest.mark.gen_test
+async def test_a_write_losing_a_deadlock_alone_runs_again(ctx):
+    tries: list[str] = []
+    assert await ctx.db.write(losing_once(tries), "Alone") == "Alone"
+    assert tries == ["Alone", "Alone"]
+    assert names(ctx) == {"Alone"}
+
+
+@pytest.mark.gen_test
+async def test_a_write_losing_a_deadlock_in_a_group_runs_again(ctx, commits):
+    # The jobs before it commit (releasing what the other process waits
+    # for); it and the jobs after it run again, in a transaction after that.
+    tries: list[str] = []
+    results = await in_one_group(
+        ctx, (create, "First"), (losing_once(tries), "Loser"), (create, "Last")
+    )
+    assert results == ["First", "Loser", "Last"]
+    assert tries == ["Loser", "Loser"]
+    # The blocker's, First's, then Loser's and Last's run again together.
+    assert commits["count"] == 3
+    assert names(ctx) == {"First", "Loser", "Last"}
+
+
+@pytest.mark.gen_test
+async def test_a_write_that_keeps_losing_deadlocks_fails(ctx):
+    tries = []
+
+    def always(name):
+        tries.append(name)
+        raise peewee.OperationalError(Deadlock("deadlock detected"))
+
+    with pytest.raises(peewee.OperationalError):
+        await ctx.db.write(always, "Never")
+    assert len(tries) == 1 + MAX_RETRIES
+    assert names(ctx) == set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -52,6 +53,22 @@ class Server:
     name: str
     port: int
     process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def mailed_token(self, email: str, timeout: float = 10.0) -> str:
+        """The invitation token in the link logged for a mail to ``email``
+        (no SMTP configured: INT-21's link goes to the log)."""
+        pattern = re.compile(
+            rf"mail to {re.escape(email)} .*#accept-invite\?token=([0-9a-f]+)"
+        )
+        deadline = time.monotonic() + timeout
+        while not (found := pattern.findall(self.log())):
+            assert time.monotonic() < deadline, f"no invitation for {email}"
+            time.sleep(0.05)
+        return found[-1]
 
     @property
     def base(self) -> str:
@@ -65,7 +82,10 @@ class Server:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if body is not None or method == "POST":
-            headers["Content-Type"] = "application/json"
+            merge = method == "PATCH"  # PATCH-2
+            headers["Content-Type"] = (
+                "application/merge-patch+json" if merge else "application/json"
+            )
             data = json.dumps(body if body is not None else {}).encode()
         request = urllib.request.Request(
             self.base + path, data=data, headers=headers, method=method
@@ -86,8 +106,7 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None:
-                output = self.process.stdout.read()
-                raise AssertionError(f"server {self.name} exited:\n{output}")
+                raise AssertionError(f"server {self.name} exited:\n{self.log()}")
             assert time.monotonic() < deadline, f"server {self.name} never ready"
             time.sleep(0.1)
 
@@ -95,24 +114,27 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            output, _ = self.process.communicate(timeout=20)
+            self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output
+            self.process.wait()
+        return self.log()
 
 
 def _spawn(name: str, tmp_path: Path, env: dict[str, str]) -> Server:
+    """Start one server; its output goes to a file (a pipe nobody reads
+    while the test runs would fill up and stall the server)."""
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env={**os.environ, **env, "TRAKRF_SERVER_DATA_DIR": str(tmp_path / name)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return Server(name, port, process)
+    log_path = tmp_path / f"{name}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env={**os.environ, **env, "TRAKRF_SERVER_DATA_DIR": str(tmp_path / name)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return Server(name, port, process, log_path)
 
 
 @pytest.fixture
@@ -306,10 +328,11 @@ def test_redis_unreachable_fails_fast(postgres_url, tmp_path):
     }
     server = _spawn("a", tmp_path, env)
     try:
-        output, _ = server.process.communicate(timeout=30)
+        server.process.wait(timeout=30)
     finally:
         if server.process.poll() is None:
             server.process.kill()
+    output = server.log()
     assert server.process.returncode == 1, output
     assert "error: rate_limit.store is redis but redis://:***@127.0.0.1:" in output
     assert "cannot be reached" in output
@@ -456,3 +479,234 @@ def test_different_batches_with_one_unknown_tag_on_both_processes(cluster):
     assert [r.status for r in replies] == [200] * 8, replies
     r = b.call("GET", "/api/v1/unknown-tags", session)
     assert [(u["value"], u["read_count"]) for u in r.body["data"]] == [("FFFF0002", 8)]
+
+
+# --- rules spanning several rows, checked by two processes at once ------------
+
+
+def _second_admin(a: Server, b: Server, org_id: int, session: str) -> tuple[int, str]:
+    """Invite a new user into the org as admin on A; they sign up on B."""
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "role": "admin"}
+    r = a.call("POST", f"/api/v1/orgs/{org_id}/invitations", session, body)
+    assert r.status == 201, r
+    body = {
+        "email": email,
+        "password": "long enough",
+        "invitation_token": a.mailed_token(email),
+    }
+    r = b.call("POST", "/api/v1/auth/signup", body=body)
+    assert r.status == 201, r
+    return r.body["data"]["user"]["id"], r.body["data"]["token"]
+
+
+def _admins(server: Server, org_id: int, sessions: list[str]) -> list[int]:
+    """The org's admins, as the first of ``sessions`` still a member sees them."""
+    for session in sessions:
+        r = server.call("GET", f"/api/v1/orgs/{org_id}/members", session)
+        if r.status == 200:
+            return [m["user_id"] for m in r.body["data"] if m["role"] == "admin"]
+    raise AssertionError("nobody is left in the org")
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_two_admins_demoting_each_other_leave_one_admin(cluster, method):
+    # INT-61/INT-62's last-admin guard across processes: X demotes (removes)
+    # Y on A while Y demotes (removes) X on B. One wins, the other gets the
+    # guard's 400, and the org keeps exactly one admin.
+    a, b = cluster
+    body = {"role": "viewer"} if method == "PUT" else None
+    for _ in range(4):
+        org_id, session_x, _ = _signup_with_key(a, ["assets:read"])
+        x = jwt.decode(session_x, options={"verify_signature": False})["user_id"]
+        y, session_y = _second_admin(a, b, org_id, session_x)
+        pairs = [(session_x, y), (session_y, x)]
+        replies = _race(
+            [a, b],
+            2,
+            lambda server, i, org=org_id, pairs=pairs: server.call(
+                method,
+                f"/api/v1/orgs/{org}/members/{pairs[i][1]}",
+                pairs[i][0],
+                body,
+            ),
+        )
+        assert len(_admins(b, org_id, [session_x, session_y])) == 1, replies
+        assert sorted(r.status for r in replies) in ([200, 400], [200, 403]), replies
+        for r in replies:
+            if r.status == 400:
+                detail = "Cannot remove or demote the last admin"
+                assert r.body["error"]["detail"] == detail
+
+
+def test_key_limit_holds_across_processes(cluster):
+    # INT-81: at most ten non-revoked keys per org, also when sixteen mints
+    # reach two processes at once.
+    a, b = cluster
+    org_id, session, _ = _signup_with_key(a, ["assets:read"])
+    r = a.call("GET", f"/api/v1/orgs/{org_id}/api-keys", session)
+    [first] = r.body["data"]
+    replies = _race(
+        [a, b],
+        16,
+        lambda server, i: server.call(
+            "POST",
+            f"/api/v1/orgs/{org_id}/api-keys",
+            session,
+            {"name": f"key {i}", "scopes": ["assets:read"]},
+        ),
+    )
+    assert sorted(r.status for r in replies) == [201] * 9 + [409] * 7, replies
+    for r in replies:
+        if r.status == 409:
+            assert r.body["error"]["detail"] == (
+                "Organization has reached the 10 active API key limit. "
+                "Revoke an unused key first."
+            )
+    r = b.call("GET", f"/api/v1/orgs/{org_id}/api-keys?limit=50", session)
+    assert r.body["total_count"] == 10
+    assert first["id"] in [k["id"] for k in r.body["data"]]
+
+
+def test_crossed_location_moves_never_form_a_cycle(cluster):
+    # LOC-7 across processes: "A under B" on one and "B under A" on the
+    # other at once; one move wins, the other is the cycle's 409.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+    pairs = []
+    for n in range(4):
+        ids = []
+        for name in (f"A{n}", f"B{n}"):
+            body = {"name": name, "external_key": name}
+            r = a.call("POST", "/api/v1/locations", key, body)
+            assert r.status == 201, r
+            ids.append(r.body["data"]["id"])
+        pairs += [(ids[0], ids[1]), (ids[1], ids[0])]
+
+    replies = _race(
+        [a, b],
+        len(pairs),
+        lambda server, i: server.call(
+            "PATCH", f"/api/v1/locations/{pairs[i][0]}", key, {"parent_id": pairs[i][1]}
+        ),
+    )
+    for n in range(4):
+        both = replies[2 * n : 2 * n + 2]
+        assert sorted(r.status for r in both) == [200, 409], both
+        [lost] = [r for r in both if r.status == 409]
+        assert lost.body["error"]["detail"] == "Request violates a domain invariant"
+    for child, _ in pairs:
+        r = b.call("GET", f"/api/v1/locations/{child}/ancestors", key)
+        assert child not in [x["id"] for x in r.body["data"]], r
+
+
+def test_deleting_a_location_while_something_is_placed_there(cluster):
+    # LOC-8 across processes: a delete racing an asset placed at the
+    # location (ASSET-3) or a child created under it either wins (the
+    # placement then finds no location) or sees the placement (409).
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+    deleted_ids = set()
+    for round_ in range(3):
+        ids = []
+        for n in range(6):
+            body = {"name": f"Bay {n}", "external_key": f"BAY-{round_}-{n}"}
+            r = a.call("POST", "/api/v1/locations", key, body)
+            ids.append(r.body["data"]["id"])
+        replies = _race([a, b], 2 * len(ids), _delete_or_place(key, ids))
+        for n, target in enumerate(ids):
+            deleted, placed = replies[2 * n], replies[2 * n + 1]
+            outcome = (deleted.status, placed.status)
+            assert outcome in ((204, 400), (409, 201)), (n, deleted, placed)
+            if placed.status == 400:
+                [field] = placed.body["error"]["fields"]
+                assert field["code"] == "fk_not_found"
+            if deleted.status == 204:
+                deleted_ids.add(target)
+    r = b.call("GET", "/api/v1/assets?limit=100", key)
+    assert r.body["data"], r
+    for asset in r.body["data"]:
+        assert asset["location_id"] not in deleted_ids, asset
+
+
+def _delete_or_place(key: str, ids: list[int]):
+    """Request ``i``: delete ``ids[i // 2]`` (even ``i``), else place an asset
+    at it or create a child under it."""
+
+    def send(server: Server, i: int) -> Reply:
+        target = ids[i // 2]
+        if i % 2 == 0:
+            return server.call("DELETE", f"/api/v1/locations/{target}", key)
+        if (i // 2) % 2 == 0:
+            body = {"name": f"Crate {i}", "location_id": target}
+            return server.call("POST", "/api/v1/assets", key, body)
+        body = {"name": f"Shelf {i}", "parent_id": target}
+        return server.call("POST", "/api/v1/locations", key, body)
+
+    return send
+
+
+def test_one_invitation_accepted_twice_at_once(cluster):
+    # INT-35 across processes: the same token accepted on both processes
+    # at once makes one membership; the others get "already accepted".
+    a, b = cluster
+    org_id, session, _ = _signup_with_key(a, ["assets:read"])
+    for _ in range(3):
+        r = a.call(
+            "POST",
+            "/api/v1/auth/signup",
+            body={
+                "email": f"{uuid.uuid4().hex[:8]}@example.com",
+                "password": "long enough",
+                "org_name": f"Own {uuid.uuid4().hex[:8]}",
+            },
+        )
+        guest = r.body["data"]["token"]
+        email = r.body["data"]["user"]["email"]
+        body = {"email": email, "role": "viewer"}
+        r = a.call("POST", f"/api/v1/orgs/{org_id}/invitations", session, body)
+        assert r.status == 201, r
+        token = a.mailed_token(email)
+        replies = _race(
+            [a, b],
+            4,
+            lambda server, i, t=token, s=guest: server.call(
+                "POST", "/api/v1/auth/accept-invite", s, {"token": t}
+            ),
+        )
+        assert sorted(r.status for r in replies) == [200, 400, 400, 400], replies
+        for r in replies:
+            if r.status == 400:
+                assert r.body["error"]["detail"] == (
+                    "This invitation has already been accepted"
+                )
+
+
+@pytest.mark.parametrize("kind", ["assets", "locations"])
+def test_concurrent_renames_to_one_key(cluster, kind):
+    # EK-7 across processes: eight rows renamed to one key at once; one
+    # wins, the others get EK-6's 409 with its exact detail.
+    a, b = cluster
+    _, _, key = _signup_with_key(a, ALL_SCOPES)
+    noun = kind[:-1]
+    for round_ in range(3):
+        ids = [
+            a.call("POST", f"/api/v1/{kind}", key, {"name": f"Row {i}"}).body["data"][
+                "id"
+            ]
+            for i in range(8)
+        ]
+        wanted = f"SAME-{round_}"
+        replies = _race(
+            [a, b],
+            8,
+            lambda server, i, ids=ids, k=wanted: server.call(
+                "POST", f"/api/v1/{kind}/{ids[i]}/rename", key, {"external_key": k}
+            ),
+        )
+        assert sorted(r.status for r in replies) == [200] + [409] * 7, replies
+        for r in replies:
+            if r.status == 409:
+                assert r.body["error"]["detail"] == (
+                    f"{noun} with external_key {wanted} already exists"
+                )

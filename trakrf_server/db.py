@@ -64,6 +64,12 @@ IN_LIST_CHUNK = 500
 # acknowledgement.
 MAX_GROUP = 32
 
+# Times a write that lost a deadlock or a serialization check to another
+# process sharing the PostgreSQL database is run again (``Writer``).
+MAX_RETRIES = 3
+# SQLSTATEs of those losses: serialization_failure, deadlock_detected.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
 
 def make_database(config: Config) -> peewee.Database:
     """Build (but do not connect) the peewee database the configuration names."""
@@ -103,11 +109,44 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
+def locking(query: Any, mode: str = "UPDATE", of: Any = None) -> Any:
+    """``query`` taking ``FOR {mode}`` row locks on PostgreSQL, held until the
+    transaction ends.
+
+    Several processes on one PostgreSQL database each have their own writer,
+    so a check spanning rows (the last admin, the key limit, a location tree)
+    can pass in two of them at once. A write that first locks the row its
+    rule hangs on makes the other process's same write wait for its commit;
+    under READ COMMITTED the waiter's later statements then see the result.
+    SQLite needs no lock and has no such clause: one writer per process, and
+    SQLite refuses a write from a transaction whose snapshot went stale.
+    ``of`` limits the locks to one table of a join.
+    """
+    if is_sqlite():
+        return query
+    return query.for_update(f"FOR {mode}", of=of)
+
+
 def data_version(connection: Any) -> int:
     """SQLite's ``PRAGMA data_version`` on ``connection``: it changes whenever
     another connection (of any process) commits, never for the connection's
     own commits. Values of different connections are not comparable."""
     return connection.execute("PRAGMA data_version").fetchone()[0]
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is PostgreSQL giving up a transaction that waited on
+    another's locks (deadlock, serialization failure): running it again
+    after the other commits succeeds. peewee keeps the driver's error as
+    ``orig``; a later error raised while handling one keeps it as context."""
+    for _ in range(5):
+        if exc is None:
+            return False
+        for candidate in (exc, getattr(exc, "orig", None)):
+            if getattr(candidate, "pgcode", None) in TRANSIENT_SQLSTATES:
+                return True
+        exc = exc.__context__
+    return False
 
 
 @dataclass
@@ -116,6 +155,11 @@ class _Job:
     args: tuple[Any, ...]
     future: Future
     started: bool = False
+    retries: int = 0
+
+
+# What ``Writer._in_savepoint`` returns for a job to be run again.
+_RETRY = object()
 
 
 class _GroupLost(Exception):
@@ -154,6 +198,12 @@ class Writer:
       nothing of the group is kept. If the database ends the transaction
       itself in the middle, the jobs run so far receive the error and the
       jobs not yet run are queued again.
+    - A job that loses a deadlock or a serialization check to another
+      process (PostgreSQL, ``is_transient``) rolls back its savepoint; the
+      jobs before it commit, which releases the locks the other process
+      waits for, and it is queued again with those after it, at most
+      ``MAX_RETRIES`` times. Jobs touch nothing but the database, so
+      running one again is safe.
     """
 
     def __init__(self, db: peewee.Database, max_group: int = MAX_GROUP) -> None:
@@ -217,7 +267,10 @@ class Writer:
             with self._db.atomic():
                 result = job.fn(*job.args)
         except BaseException as exc:
-            job.future.set_exception(exc)
+            if self._may_retry(job, exc):
+                self._requeue([job])
+            else:
+                job.future.set_exception(exc)
         else:
             job.future.set_result(result)
 
@@ -228,7 +281,10 @@ class Writer:
             db.connect(reuse_if_open=True)
             with db.atomic():
                 for job in group:
-                    outcomes.append(self._in_savepoint(job))
+                    outcome = self._in_savepoint(job)
+                    if outcome is _RETRY:
+                        break
+                    outcomes.append(outcome)
         except BaseException as exc:
             lost = _lost_in(exc)
             if lost is not None:
@@ -237,13 +293,16 @@ class Writer:
             else:
                 self._fail(group, exc)
             return
-        for job, (ok, value) in zip(group, outcomes, strict=True):
+        done = len(outcomes)
+        for job, (ok, value) in zip(group[:done], outcomes, strict=True):
             if ok:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+        self._requeue(group[done:])
 
-    def _in_savepoint(self, job: _Job) -> tuple[bool, Any]:
+    def _in_savepoint(self, job: _Job) -> Any:
+        """``(ok, result or exception)``, or ``_RETRY``."""
         db = self._db
         db.execute_sql("SAVEPOINT job")
         try:
@@ -254,9 +313,19 @@ class Writer:
                 db.execute_sql("RELEASE SAVEPOINT job")
             except Exception:
                 raise _GroupLost(exc) from exc
+            if self._may_retry(job, exc):
+                return _RETRY
             return False, exc
         db.execute_sql("RELEASE SAVEPOINT job")
         return True, result
+
+    @staticmethod
+    def _may_retry(job: _Job, exc: BaseException) -> bool:
+        if job.retries >= MAX_RETRIES or not is_transient(exc):
+            return False
+        job.retries += 1
+        log.info("write lost to a concurrent transaction, retrying: %s", exc)
+        return True
 
     @staticmethod
     def _fail(jobs: list[_Job], exc: BaseException) -> None:

@@ -31,6 +31,7 @@ from trakrf_server.api.query import parse_query, unknown_parameters
 from trakrf_server.auth import bearer
 from trakrf_server.auth.principals import Principal, unauthorized
 from trakrf_server.context import AppContext
+from trakrf_server.db import is_transient
 from trakrf_server.errors import INTERNAL_DETAIL, ApiError, envelope, validation
 from trakrf_server.ratelimit import Decision, header_values
 from trakrf_server.request_ids import new_request_id
@@ -360,9 +361,10 @@ class ApiHandler(tornado.web.RequestHandler):
         exc = exc_info[1] if exc_info else None
         if isinstance(exc, ApiError):
             return exc
-        if isinstance(exc, peewee.IntegrityError):
-            # A uniqueness race the services' own checks could not see: another
-            # process sharing the database committed the same key first.
+        if isinstance(exc, peewee.IntegrityError) or is_transient(exc):
+            # A uniqueness race the services' own checks could not see (another
+            # process sharing the database committed the same key first), or
+            # a write that kept losing deadlocks to one (``db.Writer`` retries).
             return ApiError("conflict", CONCURRENT_CONFLICT)
         if status_code == 405:
             return self._method_not_allowed()
@@ -377,7 +379,7 @@ class ApiHandler(tornado.web.RequestHandler):
             return
         if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
             return
-        if isinstance(value, peewee.IntegrityError):
+        if isinstance(value, peewee.IntegrityError) or is_transient(value):
             log.warning(
                 "conflict on %s %s: %s", self.request.method, self.request.path, value
             )

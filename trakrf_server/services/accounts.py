@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from trakrf_server import timeutil
 from trakrf_server.auth.principals import member_role, unauthorized
+from trakrf_server.db import locking
 from trakrf_server.errors import conflict, forbidden
 from trakrf_server.models import ROLES, Membership, Organization, User
 
@@ -142,6 +143,19 @@ def live_org(org_id: int | None) -> Organization | None:
     return Organization.get_or_none(
         (Organization.id == org_id) & Organization.deleted_at.is_null()
     )
+
+
+def lock_org(org_id: int) -> None:
+    """Hold the org's row until the transaction ends (``db.locking``).
+
+    Writes whose rule counts or walks several rows of one org (the last
+    admin, the key limit, the location tree) take it before they check, so
+    the same write in another process waits and then checks what this one
+    left. ``NO KEY UPDATE`` leaves inserts that merely reference the org
+    (which take ``KEY SHARE``) unblocked.
+    """
+    query = Organization.select(Organization.id).where(Organization.id == org_id)
+    locking(query, "NO KEY UPDATE").scalar()
 
 
 def role_in(user: User, org_id: int) -> str | None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from trakrf_server import jsonbody, timeutil
+from trakrf_server.db import locking
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import (
@@ -112,15 +113,17 @@ def _live(org_id: int, asset_id: int) -> Asset:
 
 
 def resolve_location(org_id: int, form: str, value: Any) -> int:
-    """ASSET-5 / LOC-4: a live location of the org by id or key (any window)."""
+    """ASSET-5 / LOC-4: a live location of the org by id or key (any window).
+
+    The row stays share-locked until the transaction ends: a delete of it in
+    another process (``locations.delete_location``) waits, then sees what was
+    placed there, instead of both passing their checks.
+    """
     column = Location.id if form.endswith("_id") else Location.external_key
-    found = (
-        Location.select(Location.id)
-        .where(
-            (column == value) & (Location.org == org_id) & Location.deleted_at.is_null()
-        )
-        .scalar()
+    query = Location.select(Location.id).where(
+        (column == value) & (Location.org == org_id) & Location.deleted_at.is_null()
     )
+    found = locking(query, "SHARE").scalar()
     if found is None:
         raise validation.not_found_reference(form, value)
     return found
@@ -176,7 +179,6 @@ def create_from_draft(
     )
     tags.insert(org_id, "asset", asset.id, draft.tags, now, clash=TAGS_TAKEN)
     return asset.id
-    return asset.id
 
 
 def changed_fields(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
@@ -226,8 +228,5 @@ def rename_asset(org_id: int, asset_id: int, raw: bytes) -> tuple[dict[str, Any]
     row = _live(org_id, asset_id)
     key = validation.parse_rename(jsonbody.decode_object(raw))
     if key != row.external_key:
-        naturalkeys.ensure_free(Asset, org_id, key, "asset", except_id=asset_id)
-        Asset.update(external_key=key, updated_at=timeutil.now()).where(
-            Asset.id == asset_id
-        ).execute()
+        naturalkeys.rekey(Asset, org_id, asset_id, key, "asset")
     return get_asset(org_id, asset_id), 0

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trakrf_server import timeutil
-from trakrf_server.db import in_chunks
+from trakrf_server.db import in_chunks, locking
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.models import Asset, Location
 from trakrf_server.services import scans
@@ -24,11 +24,13 @@ def save(org_id: int, location_key: str, asset_keys: Sequence[str]) -> dict[str,
     Raises the INT-90 validation errors: the location first, then one entry
     per unknown asset key. Duplicate keys collapse (INT-91).
     """
-    location = Location.get_or_none(
+    # Share-locked like every placement (locations.delete_location).
+    query = Location.select().where(
         (Location.org == org_id)
         & (Location.external_key == location_key)
         & Location.deleted_at.is_null()
     )
+    location = locking(query, "SHARE").first()
     if location is None:
         raise validation(
             [

@@ -14,6 +14,7 @@ from datetime import timedelta
 from peewee import JOIN
 
 from trakrf_server import timeutil
+from trakrf_server.db import locking
 from trakrf_server.errors import ApiError, bad_request, conflict, forbidden, not_found
 from trakrf_server.models import Invitation, Membership, Organization, User
 from trakrf_server.services.accounts import (
@@ -147,17 +148,24 @@ def resend_invitation(org_id: int, invite_id: int, actor_id: int) -> Letter:
 # --- invitee side ---------------------------------------------------------------
 
 
-def _by_token(token: str) -> Invitation | None:
-    """The invitation the token opens, in a live org, with its org loaded."""
-    return (
+def _by_token(token: str, lock: bool = False) -> Invitation | None:
+    """The invitation the token opens, in a live org, with its org loaded.
+
+    ``lock`` holds the invitation's row until the transaction ends, so the
+    same token accepted through another process at once waits, then finds
+    it accepted and gets INT-35's answer instead of a duplicate membership.
+    """
+    query = (
         Invitation.select(Invitation, Organization)
         .join(Organization)
         .where(
             (Invitation.token_hash == hash_token(token))
             & Organization.deleted_at.is_null()
         )
-        .first()
     )
+    if lock:
+        query = locking(query, "NO KEY UPDATE", of=Invitation)
+    return query.first()
 
 
 def _check_usable(invitation: Invitation) -> None:
@@ -207,7 +215,7 @@ def _accept(invitation: Invitation, user: User) -> None:
 
 def accept_invitation(user_id: int, token: str) -> Invitation:
     """INT-35's checks in order, then the membership. Returns the invitation."""
-    invitation = _by_token(token)
+    invitation = _by_token(token, lock=True)
     if invitation is None:
         raise bad_request(INVALID)
     user = User.get_by_id(user_id)
@@ -225,7 +233,7 @@ def accept_invitation(user_id: int, token: str) -> Invitation:
 
 def signup_invited(email: str, password_hash: str, token: str) -> tuple[User, int]:
     """INT-30 with an invitation: the user joins the inviting org, no new org."""
-    invitation = _by_token(token)
+    invitation = _by_token(token, lock=True)
     if invitation is None:
         raise bad_request(INVALID)
     _check_usable(invitation)

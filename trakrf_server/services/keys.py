@@ -8,6 +8,7 @@ from trakrf_server import timeutil
 from trakrf_server.auth.tokens import mint_api_key, new_key_uuid
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import ApiKey
+from trakrf_server.services.accounts import lock_org
 
 
 def touch_last_used(key_id: int) -> None:
@@ -40,6 +41,8 @@ def mint_key(
 
     Raises the INT-81 409 when the org already has ten non-revoked keys.
     """
+    # Mints in other processes count only after this one commits.
+    lock_org(org_id)
     active = ApiKey.select().where((ApiKey.org == org_id) & ApiKey.revoked_at.is_null())
     if active.count() >= MAX_ACTIVE_KEYS:
         raise conflict(

@@ -12,10 +12,11 @@ from typing import Any
 import peewee
 
 from trakrf_server import jsonbody, timeutil
-from trakrf_server.db import code_point_order
+from trakrf_server.db import code_point_order, locking
 from trakrf_server.errors import conflict, not_found
 from trakrf_server.models import Asset, Location, Tag
 from trakrf_server.services import listing, naturalkeys, tags, validation, validity
+from trakrf_server.services.accounts import lock_org
 from trakrf_server.services.assets import changed_fields, resolve_location
 from trakrf_server.services.listing import EXTERNAL_KEY, ID, ListQuery, ListSpec
 from trakrf_server.services.views import (
@@ -103,12 +104,15 @@ def get_location(org_id: int, location_id: int) -> dict[str, Any]:
     return view
 
 
-def _live(org_id: int, location_id: int) -> Location:
-    row = Location.get_or_none(
+def _live(org_id: int, location_id: int, lock: bool = False) -> Location:
+    query = Location.select().where(
         (Location.id == location_id)
         & (Location.org == org_id)
         & Location.deleted_at.is_null()
     )
+    if lock:
+        query = locking(query, "NO KEY UPDATE")
+    row = query.first()
     if row is None:
         raise not_found(NOT_FOUND)
     return row
@@ -191,6 +195,11 @@ def update_location(org_id: int, location_id: int, raw: bytes) -> dict[str, Any]
     if patch.parent == validation.ROOT:
         changes["parent"] = None
     elif patch.parent is not None:
+        # Moves in other processes (A under B there, B under A here) wait
+        # until this one commits, so each walks the tree the other left.
+        # Taken before the parent's share lock: two moves each holding one
+        # parent would otherwise wait on each other's rows.
+        lock_org(org_id)
         parent_id = resolve_location(org_id, *patch.parent)
         if parent_id != row.parent_id and would_cycle(location_id, parent_id):
             raise conflict(CYCLE)
@@ -207,8 +216,14 @@ def update_location(org_id: int, location_id: int, raw: bytes) -> dict[str, Any]
 
 
 def delete_location(org_id: int, location_id: int) -> None:
-    """LOC-8: 404 → live children (409) → assets placed there (409) → delete."""
-    _live(org_id, location_id)
+    """LOC-8: 404 → live children (409) → assets placed there (409) → delete.
+
+    The row is locked first: placements and new children in other processes
+    share-lock it (``assets.resolve_location``, reader antennas, inventory
+    saves), so either they wait for this delete and find the location gone,
+    or it waits for them and finds what they put there.
+    """
+    _live(org_id, location_id, lock=True)
     child = Location.select(Location.id).where(
         (Location.parent == location_id) & Location.deleted_at.is_null()
     )
@@ -236,10 +251,7 @@ def rename_location(
     key = validation.parse_rename(jsonbody.decode_object(raw))
     if key == row.external_key:
         return get_location(org_id, location_id), 0
-    naturalkeys.ensure_free(Location, org_id, key, "location", except_id=location_id)
-    Location.update(external_key=key, updated_at=timeutil.now()).where(
-        Location.id == location_id
-    ).execute()
+    naturalkeys.rekey(Location, org_id, location_id, key, "location")
     return get_location(org_id, location_id), len(_descendant_ids(location_id))
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import peewee
 
+from trakrf_server import timeutil
 from trakrf_server.db import database
 from trakrf_server.errors import conflict
 
@@ -91,3 +92,22 @@ def create_keyed(
                     f"{noun} with external_key {chosen} already exists"
                 ) from None
     raise conflict(f"{noun} with external_key {chosen} already exists")
+
+
+def rekey(model: Any, org_id: int, row_id: int, key: str, noun: str) -> None:
+    """EK-7: give a live row ``key``, or EK-6's 409 when another live row has it.
+
+    As in ``create_keyed``, the check settles it within one process and the
+    partial unique index across processes; a rename refused there (another
+    process gave a row the same key since the check) is the same 409 with
+    EK-6's exact detail. The update runs in a savepoint so a refused one
+    leaves the transaction usable.
+    """
+    ensure_free(model, org_id, key, noun, except_id=row_id)
+    try:
+        with database.atomic():
+            model.update(external_key=key, updated_at=timeutil.now()).where(
+                model.id == row_id
+            ).execute()
+    except peewee.IntegrityError:
+        raise conflict(f"{noun} with external_key {key} already exists") from None

@@ -15,6 +15,7 @@ from trakrf_server.services.accounts import (
     add_member,
     create_org,
     live_org,
+    lock_org,
 )
 
 ORG_NOT_FOUND = "Organization not found"
@@ -129,6 +130,9 @@ def _is_last_admin(member: Membership) -> bool:
 
 def change_role(org_id: int, user_id: int, role: str) -> None:
     """INT-61: set a member's role; the only admin cannot be demoted."""
+    # Two admins demoting each other through two processes would both count
+    # two admins; the lock makes the second count after the first commits.
+    lock_org(org_id)
     member = _member(org_id, user_id)
     if role != "admin" and _is_last_admin(member):
         raise bad_request(LAST_ADMIN)
@@ -140,6 +144,7 @@ def remove_member(org_id: int, actor_id: int, user_id: int) -> None:
     """INT-62: remove a member; never yourself, never the only admin."""
     if user_id == actor_id:
         raise bad_request("Cannot remove yourself")
+    lock_org(org_id)  # the last-admin count, as in change_role
     member = _member(org_id, user_id)
     if _is_last_admin(member):
         raise bad_request(LAST_ADMIN)

@@ -20,6 +20,7 @@ from typing import Any
 import peewee
 
 from trakrf_server import timeutil
+from trakrf_server.db import locking
 from trakrf_server.errors import FieldError, not_found, validation
 from trakrf_server.models import (
     IngestBatch,
@@ -159,12 +160,14 @@ def _live_location(
 ) -> Location:
     where = (Location.org == org_id) & Location.deleted_at.is_null()
     if location_id is not None:
-        location = Location.get_or_none(where & (Location.id == location_id))
+        where &= Location.id == location_id
         field, message = "location_id", f"location_id {location_id} not found"
     else:
-        location = Location.get_or_none(where & (Location.external_key == location_key))
+        where &= Location.external_key == location_key
         field = "location_external_key"
         message = f'location_external_key "{location_key}" not found'
+    # Share-locked like every placement (locations.delete_location).
+    location = locking(Location.select().where(where), "SHARE").first()
     if location is None:
         raise validation([FieldError(field, "fk_not_found", message)])
     return location
@@ -361,14 +364,15 @@ def _recorded(reader_id: int, batch_id: str) -> IngestBatch:
 
 
 def _placements(reader_id: int) -> dict[int, int]:
-    """antenna → live location id."""
+    """antenna → live location id, each location share-locked until the
+    transaction ends so a delete in another process cannot pass its
+    assets-placed-here check while this batch moves assets there."""
     rows = (
         ReaderAntenna.select(ReaderAntenna.antenna, ReaderAntenna.location)
         .join(Location)
         .where((ReaderAntenna.reader == reader_id) & Location.deleted_at.is_null())
-        .tuples()
     )
-    return dict(rows)
+    return dict(locking(rows, "SHARE", of=Location).tuples())
 
 
 def _asset_tags(org_id: int, reads: Sequence[Read]) -> dict[tuple[str, str], int | str]:
