@@ -55,6 +55,7 @@ def test_asset_edit_rename_tags_and_paging(page: Page, server):
     dialog.get_by_label("Asset ID").fill("CR-007")
     dialog.get_by_role("button", name="Change ID").click()
     expect(dialog.get_by_text("Asset ID is now CR-007.")).to_be_visible()
+    expect(dialog.get_by_role("heading", level=2)).to_have_text("Edit CR-007")
 
     dialog.get_by_label("Tag number").fill("E200AA")
     dialog.get_by_role("button", name="Add tag").click()

@@ -335,6 +335,9 @@ function assetEditPanel(asset) {
       const res = await api("POST", `/assets/${current.id}/rename`, { body: { external_key: newKey.control.value.trim() } });
       current = res.data;
       rename.alert.show(`Asset ID is now ${current.external_key}.`, "ok");
+      // The dialog is titled by the ID; keep it naming the asset as it is now.
+      const title = rename.closest("dialog")?.querySelector(".dialog-head h2");
+      if (title) title.textContent = `Edit ${current.external_key}`;
     },
   });
 
