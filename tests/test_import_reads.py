@@ -79,6 +79,45 @@ def test_import_reads_batch_size_must_be_a_positive_number(tmp_path, size):
     assert not (tmp_path / "d").exists()  # refused before touching anything
 
 
+def test_import_reads_progress_counts_rows_not_lines(seed, ctx, tmp_path):
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    f.location(org, "DOCK")
+    f.asset(org, "PUMP")
+    reads = tmp_path / "reads.csv"
+    # one quoted value spans three lines, and a blank line sits between rows
+    reads.write_text(
+        "seen_at,location_external_key,asset_external_key,note\n"
+        '2026-04-01T00:00:00Z,DOCK,PUMP,"first\nsecond\nthird"\n'
+        "\n"
+        "2026-04-02T00:00:00Z,DOCK,PUMP,\n"
+    )
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(org),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "recorded 2 event(s)" in done.stdout
+    assert "2/2" in done.stderr and "/5" not in done.stderr
+
+
+def test_import_reads_refuses_a_broken_csv(tmp_path):
+    reads = tmp_path / "reads.csv"
+    # a value past the csv module's field size limit (128 KiB)
+    huge = "x" * 200_000
+    reads.write_text(f"seen_at,location_external_key,asset_external_key\n{huge},X,Y\n")
+    done = run_cli(
+        "import-reads", str(reads), "--org", "1", "--data-dir", str(tmp_path / "d")
+    )
+    assert done.returncode == 2
+    assert "not a CSV file" in done.stderr
+
+
 def test_import_reads_header_checked(tmp_path):
     reads = tmp_path / "reads.csv"
     reads.write_text("seen_at,asset_external_key\n")

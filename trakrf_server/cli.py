@@ -293,14 +293,19 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
         return 2
     with handle:
         try:
-            # this first pass also finds bytes that are not UTF-8 before any
-            # row is recorded
-            total = max(sum(1 for _ in handle) - 1, 0)
+            # This first pass counts rows, not lines (a quoted value may span
+            # lines), and finds bytes that are not UTF-8 or a broken CSV
+            # before any row is recorded.
+            # (DictReader below skips blank lines; so does this count)
+            total = max(sum(1 for row in csv.reader(handle) if row) - 1, 0)
         except UnicodeDecodeError as exc:
             print(
                 f"error: {args.file}: not UTF-8 text (byte {exc.start})",
                 file=sys.stderr,
             )
+            return 2
+        except csv.Error as exc:
+            print(f"error: {args.file}: not a CSV file ({exc})", file=sys.stderr)
             return 2
         handle.seek(0)
         reader = csv.DictReader(handle)
