@@ -61,8 +61,11 @@ async def running(ctx):
 class Reader:
     """A device on the broker: publishes batches, collects the results."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(
+        self, prefix: str, port: int = BROKER[1], ca_file: str | None = None
+    ) -> None:
         self.prefix = prefix
+        self.port = port
         self.loop = asyncio.get_running_loop()
         self.results: asyncio.Queue = asyncio.Queue()
         self.ready = asyncio.Event()
@@ -73,13 +76,15 @@ class Reader:
             f"{prefix}/readers/+/results", qos=1
         )
         client.on_subscribe = lambda *a: self.loop.call_soon_threadsafe(self.ready.set)
+        if ca_file is not None:
+            client.tls_set(ca_certs=ca_file)
         client.on_message = lambda c, u, m: self.loop.call_soon_threadsafe(
             self.results.put_nowait, (m.topic, json.loads(m.payload))
         )
         self.client = client
 
     async def __aenter__(self) -> Reader:
-        self.client.connect(*BROKER)
+        self.client.connect(BROKER[0], self.port)
         self.client.loop_start()
         await asyncio.wait_for(self.ready.wait(), WAIT)
         return self

@@ -81,6 +81,8 @@ class MqttConfig:
     password: str = ""
     topic_prefix: str = "trakrf"
     client_id: str = "trakrf-server"
+    tls: bool = False
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from tornado.ioloop import IOLoop
 
+from trakrf_server.config import ConfigError
 from trakrf_server.context import AppContext
 from trakrf_server.mqtt import ingest
 
@@ -58,7 +60,8 @@ class MqttSubscriber:
             client.username_pw_set(
                 self.settings.username, self.settings.password or None
             )
-        # TODO: offer TLS to the broker (tls_set) for brokers off this host.
+        if self.settings.tls:
+            self._use_tls(client)
         client.reconnect_delay_set(*RECONNECT_DELAY)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
@@ -66,6 +69,18 @@ class MqttSubscriber:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         self.client = client
+
+    def _use_tls(self, client: mqtt.Client) -> None:
+        # Readers' keys travel inside the messages: a broker off this host is
+        # reached over TLS, its certificate checked against ca_file (or the
+        # system's authorities when that is empty) and its host name.
+        ca_file = self.settings.ca_file or None
+        try:
+            client.tls_set(ca_certs=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"mqtt.ca_file: cannot load {ca_file!r} as CA certificates: {exc}"
+            ) from None
 
     @property
     def where(self) -> str:
