@@ -50,17 +50,18 @@ class CannotListen(Exception):
 
 
 async def _serve(config: Config, ready: Any = None) -> None:
-    import tornado.httpserver
     import tornado.netutil
 
     from trakrf_server.api.base import MAX_BODY
+    from trakrf_server.api.malformed import ApiHTTPServer
     from trakrf_server.app import make_app, make_context
     from trakrf_server.mqtt import start_subscriber
 
     ctx = make_context(config)
     app = make_app(ctx)
-    # The application sets each request's own limit (api/body_limit.py).
-    server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=MAX_BODY)
+    # The application sets each request's own limit (api/body_limit.py); the
+    # server answers a head it cannot parse in the envelope (api/malformed.py).
+    server = ApiHTTPServer(app, xheaders=False, max_body_size=MAX_BODY)
     try:
         sockets = tornado.netutil.bind_sockets(config.server.port, config.server.host)
     except OSError as exc:
