@@ -128,6 +128,32 @@ def test_import_reads_header_checked(tmp_path):
     assert "missing column(s): location_external_key" in done.stderr
 
 
+def test_import_reads_header_names_may_have_spaces(seed, ctx, tmp_path):
+    # docs/reader-ingest.md (backfill): spaces around a column name are
+    # ignored, for the rows as for the header check
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    dock = f.location(org, "DOCK")
+    pump = f.asset(org, "PUMP")
+    reads = tmp_path / "reads.csv"
+    reads.write_text(
+        " seen_at , location_external_key , asset_external_key \n"
+        "2026-04-01T00:00:00Z,DOCK,PUMP\n"
+    )
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(org),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "recorded 1 event(s), skipped 0 row(s)" in done.stdout
+    assert f.get(Asset, pump).location_id == dock
+
+
 def test_import_reads_refuses_a_file_that_is_not_utf8(seed, ctx, tmp_path):
     # docs/reader-ingest.md (backfill): the file is checked before anything is
     # recorded; a bad file is an error message, never a traceback

@@ -309,8 +309,12 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
             return 2
         handle.seek(0)
         reader = csv.DictReader(handle)
+        # The rows are read by these names too: checking stripped names but
+        # keeping " location_external_key" as the key would pass the header
+        # and then find no location in any row.
+        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
         try:
-            backfill.check_header([h.strip() for h in reader.fieldnames or []])
+            backfill.check_header(reader.fieldnames)
         except backfill.BackfillError as exc:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 2
