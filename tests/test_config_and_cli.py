@@ -225,6 +225,9 @@ def test_cli_applies_the_http_rules_to_what_it_creates(tmp_path):
         ("create-user", "b@example.com", "--org", ""),
         ("create-user", "b@example.com", "--org", "Bell\x07Org"),
         ("create-user", "b@example.com", "--org", "o" * 256),
+        # a role belongs to the organization --org creates; alone it would
+        # be dropped silently, leaving a user with no role anywhere
+        ("create-user", "b@example.com", "--role", "manager"),
     ):
         bad = run_cli(*args, "--data-dir", data, stdin=pw)
         assert bad.returncode == 2, (args, bad.stderr)

@@ -134,6 +134,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         return _wrong("EMAIL must be a valid email address")
     if args.org is not None and _name_problem(args.org.strip()):
         return _wrong(f"--org {_name_problem(args.org.strip())}")
+    # The role is the user's in the organization --org creates; without one it
+    # would be dropped and the user left with no role anywhere.
+    if args.role is not None and args.org is None:
+        return _wrong("--role is the role in the organization --org creates; add --org")
+    role = args.role or "admin"
     config = _config(args)
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.email}: ")
@@ -153,8 +158,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         said = f"created user {user.id} <{user.email}>"
         if args.org:
             org = accounts.create_org(args.org)
-            accounts.add_member(user, org, args.role)
-            said += f", {args.role} of org {org.id} {org.name!r} ({org.identifier})"
+            accounts.add_member(user, org, role)
+            said += f", {role} of org {org.id} {org.name!r} ({org.identifier})"
         return said
 
     db = Database(config)
@@ -423,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.add_argument("--org", help="also create this organization")
     p.add_argument(
-        "--role", default="admin", choices=["viewer", "operator", "manager", "admin"]
+        "--role",
+        choices=["viewer", "operator", "manager", "admin"],
+        help="the user's role in the --org organization (default admin)",
     )
     p.add_argument("--superadmin", action="store_true", help="grant superadmin")
     p.set_defaults(func=cmd_create_user)
