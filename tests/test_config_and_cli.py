@@ -77,6 +77,9 @@ def test_bad_values_are_config_errors(env):
         ({"TRAKRF_RATE_LIMIT_BURST": "0"}, "rate_limit.burst must be from 1"),
         ({"TRAKRF_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit.per_minute must be"),
         ({"TRAKRF_RATE_LIMIT_STORE": "reddis"}, "rate_limit.store must be one of"),
+        # config.toml: read queries need at least one thread to run on.
+        ({"TRAKRF_DATABASE_READ_THREADS": "0"}, "database.read_threads must be"),
+        ({"TRAKRF_DATABASE_READ_THREADS": "-1"}, "database.read_threads must be"),
         # Every mailed reset and invitation link would be broken.
         ({"TRAKRF_SERVER_PUBLIC_URL": "trakrf.example.com"}, "server.public_url"),
         ({"TRAKRF_SERVER_PUBLIC_URL": "ftp://example.com"}, "server.public_url"),
@@ -97,8 +100,10 @@ def test_edge_values_of_checked_settings_load():
             "TRAKRF_RATE_LIMIT_BURST": "1",
             "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
             "TRAKRF_RATE_LIMIT_STORE": "redis",
+            "TRAKRF_DATABASE_READ_THREADS": "1",
         },
     )
+    assert config.database.read_threads == 1
     assert config.auth.bcrypt_rounds == 31
     assert config.rate_limit.store == "redis"
     assert load_config(None, env={"TRAKRF_AUTH_BCRYPT_ROUNDS": "4"}).auth
