@@ -358,6 +358,30 @@ def test_serve_on_a_taken_port_says_so(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_serve_with_an_unloadable_mqtt_ca_file_never_listens(tmp_path):
+    # docs/reader-ingest.md: a ca_file that cannot be loaded stops serve with
+    # an error: line. It is found before the port is opened, so the log never
+    # claims a server that is about to exit is listening.
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    done = run_cli(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path / "data"),
+        env={
+            "TRAKRF_MQTT_ENABLED": "true",
+            "TRAKRF_MQTT_TLS": "true",
+            "TRAKRF_MQTT_CA_FILE": str(bad),
+        },
+    )
+    assert done.returncode == 2
+    assert "error: mqtt.ca_file: cannot load" in done.stderr
+    assert "listening" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_unusable_data_dir_is_an_error_not_a_traceback(tmp_path):
     occupied = tmp_path / "a-file"
     occupied.write_text("")

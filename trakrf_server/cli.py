@@ -55,9 +55,10 @@ async def _serve(config: Config, ready: Any = None) -> None:
 
     from trakrf_server.api.base import MAX_BODY
     from trakrf_server.app import make_app, make_context
-    from trakrf_server.mqtt import start_subscriber
+    from trakrf_server.mqtt import make_subscriber
 
     ctx = make_context(config)
+    subscriber = make_subscriber(ctx)
     app = make_app(ctx)
     # The application sets each request's own limit (api/body_limit.py).
     server = tornado.httpserver.HTTPServer(app, xheaders=False, max_body_size=MAX_BODY)
@@ -75,7 +76,8 @@ async def _serve(config: Config, ready: Any = None) -> None:
         sockets[0].getsockname()[1],
         config.data_path,
     )
-    subscriber = start_subscriber(ctx)
+    if subscriber is not None:
+        subscriber.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
