@@ -33,6 +33,9 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
         "not-a-time,DOCK,PUMP,\n"
         "2026-04-04T00:00:00Z,DOCK,,FFFF\n"
         "9999-12-31T00:00:00Z,DOCK,PUMP,\n"
+        # an exporter's "no time" placeholders, refused as on a reader push
+        "0001-01-01T00:00:00Z,DOCK,PUMP,\n"
+        "1970-01-01T00:00:00+00:00,DOCK,PUMP,\n"
     )
     done = run_cli(
         "import-reads",
@@ -47,11 +50,13 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
         env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
     )
     assert done.returncode == 1, done.stderr
-    assert "recorded 2 event(s), skipped 4 row(s)" in done.stdout
+    assert "recorded 2 event(s), skipped 6 row(s)" in done.stdout
     assert "line 4: location not found" in done.stderr
     assert "line 5: seen_at is not an RFC 3339 timestamp" in done.stderr
     assert "line 6: asset or tag not found" in done.stderr
     assert "line 7: seen_at is ahead of the server's clock" in done.stderr
+    assert "line 8: seen_at is a default-value sentinel, not a time" in done.stderr
+    assert "line 9: seen_at is a default-value sentinel, not a time" in done.stderr
 
     sources = seed.write(lambda: [e.source for e in ScanEvent.select()])
     assert sorted(sources) == ["import", "import", "test"]
