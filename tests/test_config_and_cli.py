@@ -77,6 +77,9 @@ def test_bad_values_are_config_errors(env):
         ({"TRAKRF_RATE_LIMIT_BURST": "0"}, "rate_limit.burst must be from 1"),
         ({"TRAKRF_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit.per_minute must be"),
         ({"TRAKRF_RATE_LIMIT_STORE": "reddis"}, "rate_limit.store must be one of"),
+        # config.toml: read queries need at least one thread to run on.
+        ({"TRAKRF_DATABASE_READ_THREADS": "0"}, "database.read_threads must be"),
+        ({"TRAKRF_DATABASE_READ_THREADS": "-1"}, "database.read_threads must be"),
         # Every mailed reset and invitation link would be broken.
         ({"TRAKRF_SERVER_PUBLIC_URL": "trakrf.example.com"}, "server.public_url"),
         ({"TRAKRF_SERVER_PUBLIC_URL": "ftp://example.com"}, "server.public_url"),
@@ -97,8 +100,10 @@ def test_edge_values_of_checked_settings_load():
             "TRAKRF_RATE_LIMIT_BURST": "1",
             "TRAKRF_RATE_LIMIT_PER_MINUTE": "1",
             "TRAKRF_RATE_LIMIT_STORE": "redis",
+            "TRAKRF_DATABASE_READ_THREADS": "1",
         },
     )
+    assert config.database.read_threads == 1
     assert config.auth.bcrypt_rounds == 31
     assert config.rate_limit.store == "redis"
     assert load_config(None, env={"TRAKRF_AUTH_BCRYPT_ROUNDS": "4"}).auth
@@ -225,6 +230,9 @@ def test_cli_applies_the_http_rules_to_what_it_creates(tmp_path):
         ("create-user", "b@example.com", "--org", ""),
         ("create-user", "b@example.com", "--org", "Bell\x07Org"),
         ("create-user", "b@example.com", "--org", "o" * 256),
+        # a role belongs to the organization --org creates; alone it would
+        # be dropped silently, leaving a user with no role anywhere
+        ("create-user", "b@example.com", "--role", "manager"),
     ):
         bad = run_cli(*args, "--data-dir", data, stdin=pw)
         assert bad.returncode == 2, (args, bad.stderr)
@@ -347,6 +355,30 @@ def test_serve_on_a_taken_port_says_so(tmp_path):
         )
     assert done.returncode == 1
     assert f"error: cannot listen on 127.0.0.1:{port}: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_with_an_unloadable_mqtt_ca_file_never_listens(tmp_path):
+    # docs/reader-ingest.md: a ca_file that cannot be loaded stops serve with
+    # an error: line. It is found before the port is opened, so the log never
+    # claims a server that is about to exit is listening.
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    done = run_cli(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path / "data"),
+        env={
+            "TRAKRF_MQTT_ENABLED": "true",
+            "TRAKRF_MQTT_TLS": "true",
+            "TRAKRF_MQTT_CA_FILE": str(bad),
+        },
+    )
+    assert done.returncode == 2
+    assert "error: mqtt.ca_file: cannot load" in done.stderr
+    assert "listening" not in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -33,6 +33,9 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
         "not-a-time,DOCK,PUMP,\n"
         "2026-04-04T00:00:00Z,DOCK,,FFFF\n"
         "9999-12-31T00:00:00Z,DOCK,PUMP,\n"
+        # an exporter's "no time" placeholders, refused as on a reader push
+        "0001-01-01T00:00:00Z,DOCK,PUMP,\n"
+        "1970-01-01T00:00:00+00:00,DOCK,PUMP,\n"
     )
     done = run_cli(
         "import-reads",
@@ -47,11 +50,13 @@ def test_import_reads_backfills_and_reports_bad_rows(seed, ctx, tmp_path):
         env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
     )
     assert done.returncode == 1, done.stderr
-    assert "recorded 2 event(s), skipped 4 row(s)" in done.stdout
+    assert "recorded 2 event(s), skipped 6 row(s)" in done.stdout
     assert "line 4: location not found" in done.stderr
     assert "line 5: seen_at is not an RFC 3339 timestamp" in done.stderr
     assert "line 6: asset or tag not found" in done.stderr
     assert "line 7: seen_at is ahead of the server's clock" in done.stderr
+    assert "line 8: seen_at is a default-value sentinel, not a time" in done.stderr
+    assert "line 9: seen_at is a default-value sentinel, not a time" in done.stderr
 
     sources = seed.write(lambda: [e.source for e in ScanEvent.select()])
     assert sorted(sources) == ["import", "import", "test"]
@@ -126,6 +131,32 @@ def test_import_reads_header_checked(tmp_path):
     )
     assert done.returncode == 2
     assert "missing column(s): location_external_key" in done.stderr
+
+
+def test_import_reads_header_names_may_have_spaces(seed, ctx, tmp_path):
+    # docs/reader-ingest.md (backfill): spaces around a column name are
+    # ignored, for the rows as for the header check
+    f = Factory(seed)
+    org = seed.tenant().org_id
+    dock = f.location(org, "DOCK")
+    pump = f.asset(org, "PUMP")
+    reads = tmp_path / "reads.csv"
+    reads.write_text(
+        " seen_at , location_external_key , asset_external_key \n"
+        "2026-04-01T00:00:00Z,DOCK,PUMP\n"
+    )
+    done = run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(org),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "recorded 1 event(s), skipped 0 row(s)" in done.stdout
+    assert f.get(Asset, pump).location_id == dock
 
 
 def test_import_reads_refuses_a_file_that_is_not_utf8(seed, ctx, tmp_path):

@@ -55,9 +55,10 @@ async def _serve(config: Config, ready: Any = None) -> None:
     from trakrf_server.api.base import MAX_BODY
     from trakrf_server.api.malformed import ApiHTTPServer
     from trakrf_server.app import make_app, make_context
-    from trakrf_server.mqtt import start_subscriber
+    from trakrf_server.mqtt import make_subscriber
 
     ctx = make_context(config)
+    subscriber = make_subscriber(ctx)
     app = make_app(ctx)
     # The application sets each request's own limit (api/body_limit.py); the
     # server answers a head it cannot parse in the envelope (api/malformed.py).
@@ -76,7 +77,8 @@ async def _serve(config: Config, ready: Any = None) -> None:
         sockets[0].getsockname()[1],
         config.data_path,
     )
-    subscriber = start_subscriber(ctx)
+    if subscriber is not None:
+        subscriber.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -135,6 +137,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         return _wrong("EMAIL must be a valid email address")
     if args.org is not None and _name_problem(args.org.strip()):
         return _wrong(f"--org {_name_problem(args.org.strip())}")
+    # The role is the user's in the organization --org creates; without one it
+    # would be dropped and the user left with no role anywhere.
+    if args.role is not None and args.org is None:
+        return _wrong("--role is the role in the organization --org creates; add --org")
+    role = args.role or "admin"
     config = _config(args)
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.email}: ")
@@ -154,8 +161,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         said = f"created user {user.id} <{user.email}>"
         if args.org:
             org = accounts.create_org(args.org)
-            accounts.add_member(user, org, args.role)
-            said += f", {args.role} of org {org.id} {org.name!r} ({org.identifier})"
+            accounts.add_member(user, org, role)
+            said += f", {role} of org {org.id} {org.name!r} ({org.identifier})"
         return said
 
     db = Database(config)
@@ -310,8 +317,12 @@ def cmd_import_reads(args: argparse.Namespace) -> int:
             return 2
         handle.seek(0)
         reader = csv.DictReader(handle)
+        # The rows are read by these names too: checking stripped names but
+        # keeping " location_external_key" as the key would pass the header
+        # and then find no location in any row.
+        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
         try:
-            backfill.check_header([h.strip() for h in reader.fieldnames or []])
+            backfill.check_header(reader.fieldnames)
         except backfill.BackfillError as exc:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 2
@@ -420,7 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.add_argument("--org", help="also create this organization")
     p.add_argument(
-        "--role", default="admin", choices=["viewer", "operator", "manager", "admin"]
+        "--role",
+        choices=["viewer", "operator", "manager", "admin"],
+        help="the user's role in the --org organization (default admin)",
     )
     p.add_argument("--superadmin", action="store_true", help="grant superadmin")
     p.set_defaults(func=cmd_create_user)

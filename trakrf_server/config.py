@@ -125,8 +125,10 @@ PORT_KEYS = ("server.port", "mail.smtp_port", "mqtt.port")
 # them the server would start and then fail on every request: bcrypt refuses
 # other costs (a 500 on every signup and login), a lifetime below 1 second
 # mints session tokens that are already expired, an empty bucket or no refill
-# refuses every API-key request (and a zero rate divides by zero).
+# refuses every API-key request (and a zero rate divides by zero). No reader
+# thread would leave every read query waiting for ever.
 INT_RANGES = {
+    "database.read_threads": (1, 1_000_000_000),
     "auth.session_lifetime": (1, 10 * 365 * 24 * 3600),
     "auth.bcrypt_rounds": (4, 31),
     "rate_limit.burst": (1, 1_000_000_000),

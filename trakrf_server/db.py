@@ -350,7 +350,7 @@ class Database:
         self.config = config
         self.db = make_database(config)
         self._readers = ThreadPoolExecutor(
-            max_workers=max(1, config.database.read_threads),
+            max_workers=config.database.read_threads,
             thread_name_prefix="trakrf-read",
         )
         self._writer = Writer(self.db)

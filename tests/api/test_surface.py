@@ -155,6 +155,25 @@ class TestCors:
         )
         assert r.headers["Access-Control-Max-Age"] == "3600"
 
+    @pytest.mark.gen_test
+    async def test_opt_in_answers_name_the_origin(self, api, seed):
+        # METHOD-4 opt-in mode (config.toml [cors]): a browser that passed the
+        # preflight still withholds an answer without Access-Control-Allow-Origin,
+        # errors included, and shows a script only the headers exposed to it.
+        tenant = seed.tenant()
+        for r in (
+            await api.get(ME, token=seed.key(tenant.org_id)),
+            await api.get(ME),
+        ):
+            assert r.headers["Access-Control-Allow-Origin"] == (
+                "https://app.example.com"
+            )
+            exposed = r.headers["Access-Control-Expose-Headers"].split(", ")
+            assert "X-Request-ID" in exposed
+            assert "X-RateLimit-Remaining" in exposed
+            assert "Retry-After" in exposed
+        assert (await api.get(ME)).status == 401
+
 
 @pytest.mark.gen_test
 async def test_no_cors_headers_by_default(api, seed):

@@ -40,6 +40,11 @@ log = logging.getLogger("trakrf.app")
 
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 JSON_TYPE = "application/json; charset=utf-8"
+# Headers of API answers a cross-origin script may read (opt-in CORS mode).
+CORS_EXPOSED = (
+    "X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+    "Retry-After, Location"
+)
 MISSING_ORG = (
     "This request requires an active organization context. "
     "Select an organization or re-authenticate."
@@ -172,6 +177,19 @@ class ApiHandler(tornado.web.RequestHandler):
             limit = self.ctx.config.rate_limit.per_minute
             for name, value in header_values(self._rate, limit, time.time()).items():
                 self.set_header(name, value)
+            self._allow_origin()
+
+    def _allow_origin(self) -> None:
+        """METHOD-4's opt-in CORS mode, on the answers as well as the preflight.
+
+        A browser that passed the preflight still withholds an answer that
+        does not name its origin, and shows a script only the CORS-safelisted
+        headers unless others are exposed.
+        """
+        origin = self.ctx.config.cors.allow_origin
+        if origin:
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Expose-Headers", CORS_EXPOSED)
 
     # --- the pipeline ----------------------------------------------------------
 

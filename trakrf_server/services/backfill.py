@@ -27,6 +27,7 @@ from trakrf_server.models import Asset, Location
 from trakrf_server.services import scans
 from trakrf_server.services.lookup import tag_targets
 from trakrf_server.services.tags import lookup_value
+from trakrf_server.services.validation import SENTINELS
 
 SOURCE = "import"
 LOCATION_COLUMN = "location_external_key"
@@ -75,6 +76,12 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
             )
         if seen_at is None:
             result.problems.append((line, "seen_at is not an RFC 3339 timestamp"))
+        elif seen_at in SENTINELS:
+            # An exporter's "no time" placeholder, refused as a reader's read
+            # would be: events are never deleted, so it would stay for good.
+            result.problems.append(
+                (line, "seen_at is a default-value sentinel, not a time")
+            )
         elif timeutil.too_far_ahead(seen_at):
             result.problems.append((line, "seen_at is ahead of the server's clock"))
         elif location is None:

@@ -187,13 +187,18 @@ def _row_error(line: int, problem: FieldError) -> dict[str, Any]:
     """A field rule's problem as an entry of ``errors``, named by its column.
 
     Tag rules name ``value``/``tag_type``; in the file both are the ``tags``
-    column. A pattern failure quotes the pattern without the API's note on
-    reserved characters, which speaks of JSON fields.
+    column, so their messages say "tag value". The API's messages speak of
+    JSON where a file has cells: a pattern failure quotes the pattern without
+    the note on reserved characters, and a sentinel timestamp is left out by
+    an empty cell, not by JSON null.
     """
-    column = "tags" if problem.field in validation.TAG_KEYS else problem.field
+    column = problem.field
     message = problem.message
+    if problem.field in validation.TAG_KEYS:
+        column, message = "tags", f"tag {message}"
     if problem.params and "pattern" in problem.params:
         message = f"{column} must match {validation.EK_PATTERN}"
+    message = message.replace(validation.SENTINEL_ADVICE, "leave the cell empty")
     if not column:
         # A problem of the row as a whole names no column (INT-101 "field"?).
         return {"row": line, "error": message}

@@ -38,6 +38,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TAG_TYPES = ("rfid", "ble", "barcode")
 SENTINELS = (datetime(1, 1, 1, tzinfo=UTC), timeutil.EPOCH)
+# DATE-5's advice after a sentinel, which speaks of JSON bodies.
+SENTINEL_ADVICE = "use JSON null to leave the field unset"
 
 # JSON types a known key must have (VAL-2). Timestamps and metadata are
 # absent on purpose: their wrong types are validation errors (DATE-2, PATCH-3).
@@ -119,7 +121,7 @@ def timestamp_error(field: str, value: Any) -> FieldError | None:
             field,
             "invalid_value",
             f"{field} must not be a default-value sentinel ({value}); "
-            "use JSON null to leave the field unset",
+            + SENTINEL_ADVICE,
         )
     return None
 

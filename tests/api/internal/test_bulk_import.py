@@ -243,6 +243,8 @@ async def test_existing_tag_fails_whole_import_naming_the_row(api, world, seed):
 @pytest.mark.gen_test
 async def test_cells_follow_the_api_field_rules(api, world):
     # ASSET-4 / VAL-9 / DATE-5 / TAG-3 applied to cells, every problem reported
+    # in the file's terms: a cell is left empty (there is no JSON null in a
+    # CSV), and a tag's value is a part of the tags cell
     content = (
         "external_key,name,description,valid_from,tags\n"
         'K-1,"a\x01b",x,0001-01-01T00:00:00Z,rfid:\n'
@@ -254,9 +256,9 @@ async def test_cells_follow_the_api_field_rules(api, world):
         (
             "valid_from",
             "valid_from must not be a default-value sentinel "
-            "(0001-01-01T00:00:00Z); use JSON null to leave the field unset",
+            "(0001-01-01T00:00:00Z); leave the cell empty",
         ),
-        ("tags", "value must be at least 1 character(s)"),
+        ("tags", "tag value must be at least 1 character(s)"),
     ]
 
 
