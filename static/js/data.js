@@ -45,7 +45,9 @@ export function subtreeIds(tree, id) {
   const at = tree.findIndex((l) => l.id === id);
   if (at < 0) return [id];
   const ids = [id];
-  for (let i = at + 1; i < tree.length && tree[i].depth > tree[at].depth; i++) ids.push(tree[i].id);
+  for (let i = at + 1; i < tree.length && tree[i].depth > tree[at].depth; i++) {
+    ids.push(tree[i].id);
+  }
   return ids;
 }
 

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trakrf_server import timeutil
-from trakrf_server.db import in_chunks
 from trakrf_server.models import Asset, Location
-from trakrf_server.services import scans
+from trakrf_server.services import naturalkeys, scans
 from trakrf_server.services.lookup import tag_targets
 from trakrf_server.services.tags import lookup_value
 from trakrf_server.services.validation import SENTINELS
@@ -107,17 +106,8 @@ def record_rows(org_id: int, rows: Sequence[tuple[int, dict[str, str]]]) -> Batc
 
 
 def _by_key(model, org_id: int, keys: set[str]) -> dict[str, int]:
-    keys = {k.strip() for k in keys if k and k.strip()}
-    found: dict[str, int] = {}
-    # --batch-size has no upper bound: slices keep each IN list small.
-    for chunk in in_chunks(sorted(keys)):
-        rows = model.select(model.external_key, model.id).where(
-            (model.org == org_id)
-            & model.external_key.in_(list(chunk))
-            & model.deleted_at.is_null()
-        )
-        found.update(rows.tuples())
-    return found
+    # Cells may carry spaces around the key, or be empty.
+    return naturalkeys.live_ids(model, org_id, {k.strip() for k in keys if k.strip()})
 
 
 def _tag_assets(

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from trakrf_server import timeutil
-from trakrf_server.db import in_chunks, locking
+from trakrf_server.db import locking
 from trakrf_server.errors import FieldError, validation
 from trakrf_server.models import Asset, Location
-from trakrf_server.services import scans
+from trakrf_server.services import naturalkeys, scans
 from trakrf_server.timeutil import format_ts
 
 SOURCE = "inventory"
@@ -43,7 +43,7 @@ def save(org_id: int, location_key: str, asset_keys: Sequence[str]) -> dict[str,
         )
 
     distinct = list(dict.fromkeys(asset_keys))
-    found = _live_asset_ids(org_id, distinct)
+    found = naturalkeys.live_ids(Asset, org_id, distinct)
     missing = [key for key in distinct if key not in found]
     if missing:
         raise validation(
@@ -66,20 +66,3 @@ def save(org_id: int, location_key: str, asset_keys: Sequence[str]) -> dict[str,
         "location_name": location.name,
         "timestamp": format_ts(stamp),
     }
-
-
-def _live_asset_ids(org_id: int, keys: Sequence[str]) -> dict[str, int]:
-    """external key → id of the org's live assets among ``keys``.
-
-    The list has no upper bound (a save may list every asset of a site), so
-    it is looked up in slices rather than as one ``IN`` list.
-    """
-    found: dict[str, int] = {}
-    for chunk in in_chunks(keys):
-        rows = Asset.select(Asset.external_key, Asset.id).where(
-            (Asset.org == org_id)
-            & Asset.external_key.in_(list(chunk))
-            & Asset.deleted_at.is_null()
-        )
-        found.update(rows.tuples())
-    return found

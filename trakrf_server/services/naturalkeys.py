@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import peewee
 
 from trakrf_server import timeutil
-from trakrf_server.db import database
+from trakrf_server.db import database, in_chunks
 from trakrf_server.errors import conflict
 
 T = TypeVar("T")
@@ -111,3 +111,21 @@ def rekey(model: Any, org_id: int, row_id: int, key: str, noun: str) -> None:
             ).execute()
     except peewee.IntegrityError:
         raise conflict(f"{noun} with external_key {key} already exists") from None
+
+
+def live_ids(model: Any, org_id: int, keys: Iterable[str]) -> dict[str, int]:
+    """external key → id of the org's live rows of ``model`` among ``keys``.
+
+    The keys may be any number (an inventory save lists a whole site, a
+    backfill batch has no upper bound), so they are looked up in slices
+    rather than as one ``IN`` list.
+    """
+    found: dict[str, int] = {}
+    for chunk in in_chunks(sorted(set(keys))):
+        rows = model.select(model.external_key, model.id).where(
+            (model.org == org_id)
+            & model.external_key.in_(list(chunk))
+            & model.deleted_at.is_null()
+        )
+        found.update(rows.tuples())
+    return found

@@ -8,7 +8,9 @@ import {
   tagChips, toast, debounce, loading, toLocalInput, fromLocalInput, busy, downloadCsv,
   focusMark, refocus,
 } from "../ui.js";
-import { loadLocationTree, locationOptions, nameTakenTags, placeLabel, subtreeIds } from "../data.js";
+import {
+  loadLocationTree, locationOptions, nameTakenTags, placeLabel, subtreeIds,
+} from "../data.js";
 import { canEdit } from "../state.js";
 
 const LIMIT = 25;
