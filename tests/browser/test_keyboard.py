@@ -8,27 +8,13 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import needs_chromium
-from tests.browser.test_screens import PASSWORD
+from tests.browser.test_roles import add_member
 from tests.browser.test_usability import call, sign_in_as, signup
 
 pytestmark = needs_chromium
 
 ADMIN = "tamsin.keys@example.com"
 MEMBER = "ulla.keys@example.com"
-
-
-def invite_and_join(server, admin_token: str, email: str) -> int:
-    """Invite ``email`` as a viewer and sign it up from the link: its user id."""
-    org = call(server, "GET", "/users/me", token=admin_token)["data"]["current_org"]
-    body = {"email": email, "role": "viewer"}
-    call(server, "POST", f"/orgs/{org['id']}/invitations", body, admin_token)
-    link = server.mailed_link(email, "#accept-invite?token=")
-    body = {
-        "email": email,
-        "password": PASSWORD,
-        "invitation_token": link.split("token=", 1)[1],
-    }
-    return call(server, "POST", "/auth/signup", body)["data"]["user"]["id"]
 
 
 def member_role(server, token: str, email: str) -> str:
@@ -40,7 +26,7 @@ def member_role(server, token: str, email: str) -> str:
 def test_role_picker_changes_nothing_until_asked(page: Page, server):
     """INT-60: one PUT per decision, not one per arrow key on the picker."""
     token = signup(server, ADMIN, "Tamsin Tools")
-    invite_and_join(server, token, MEMBER)
+    add_member(server, token, MEMBER)
     puts: list[str] = []
     page.on("request", lambda r: r.method == "PUT" and puts.append(r.post_data))
     sign_in_as(page, server, token, "org-members")

@@ -14,14 +14,15 @@ pytestmark = needs_chromium
 MEMBER = "rory@example.com"
 
 
-def add_member(server, admin_token: str) -> tuple[int, int, str]:
-    """Invite MEMBER and sign them up from the mailed link: (org, user, token)."""
+def add_member(server, admin_token: str, email: str = MEMBER) -> tuple[int, int, str]:
+    """Invite ``email`` as a viewer and sign them up from the mailed link:
+    (org, user, token)."""
     org = call(server, "GET", "/users/me", token=admin_token)["data"]["current_org"]
-    body = {"email": MEMBER, "role": "viewer"}
+    body = {"email": email, "role": "viewer"}
     call(server, "POST", f"/orgs/{org['id']}/invitations", body, admin_token)
-    link = server.mailed_link(MEMBER, "#accept-invite?token=")
+    link = server.mailed_link(email, "#accept-invite?token=")
     body = {
-        "email": MEMBER,
+        "email": email,
         "password": PASSWORD,
         "invitation_token": link.split("token=", 1)[1],
     }
