@@ -84,6 +84,20 @@ def test_import_reads_batch_size_must_be_a_positive_number(tmp_path, size):
     assert not (tmp_path / "d").exists()  # refused before touching anything
 
 
+def import_reads(ctx, reads, org: int):
+    """``import-reads`` of ``reads`` into the database the test seeded (also
+    when it is PostgreSQL)."""
+    return run_cli(
+        "import-reads",
+        str(reads),
+        "--org",
+        str(org),
+        "--data-dir",
+        str(ctx.config.data_path),
+        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
+    )
+
+
 def test_import_reads_progress_counts_rows_not_lines(seed, ctx, tmp_path):
     f = Factory(seed)
     org = seed.tenant().org_id
@@ -97,15 +111,7 @@ def test_import_reads_progress_counts_rows_not_lines(seed, ctx, tmp_path):
         "\n"
         "2026-04-02T00:00:00Z,DOCK,PUMP,\n"
     )
-    done = run_cli(
-        "import-reads",
-        str(reads),
-        "--org",
-        str(org),
-        "--data-dir",
-        str(ctx.config.data_path),
-        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
-    )
+    done = import_reads(ctx, reads, org)
     assert done.returncode == 0, done.stderr
     assert "recorded 2 event(s)" in done.stdout
     assert "2/2" in done.stderr and "/5" not in done.stderr
@@ -145,15 +151,7 @@ def test_import_reads_header_names_may_have_spaces(seed, ctx, tmp_path):
         " seen_at , location_external_key , asset_external_key \n"
         "2026-04-01T00:00:00Z,DOCK,PUMP\n"
     )
-    done = run_cli(
-        "import-reads",
-        str(reads),
-        "--org",
-        str(org),
-        "--data-dir",
-        str(ctx.config.data_path),
-        env={"TRAKRF_DATABASE_URL": ctx.config.database.url},
-    )
+    done = import_reads(ctx, reads, org)
     assert done.returncode == 0, done.stderr
     assert "recorded 1 event(s), skipped 0 row(s)" in done.stdout
     assert f.get(Asset, pump).location_id == dock

@@ -13,22 +13,27 @@ def port(http_server, http_port):
     return http_port
 
 
-async def exchange(port: int, head: str, body: bytes = b"") -> tuple[str, dict, bytes]:
-    """Send ``head`` (request line and headers) and ``body`` on a fresh
-    connection; return the status line, the headers and the body answered."""
+async def raw_exchange(port: int, raw: bytes) -> tuple[str, dict, bytes]:
+    """Send ``raw`` on a fresh connection; return the status line, the
+    headers and the body answered."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(head.encode() + b"\r\n" + body)
+    writer.write(raw)
     await writer.drain()
-    raw = await asyncio.wait_for(reader.read(), timeout=10)
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
     writer.close()
 
-    top, _, payload = raw.partition(b"\r\n\r\n")
+    top, _, payload = answer.partition(b"\r\n\r\n")
     status, *lines = top.decode().split("\r\n")
     headers = {}
     for line in lines:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, payload
+
+
+async def exchange(port: int, head: str, body: bytes = b"") -> tuple[str, dict, bytes]:
+    """``raw_exchange`` of ``head`` (request line and headers) and ``body``."""
+    return await raw_exchange(port, head.encode() + b"\r\n" + body)
 
 
 def declaring(path: str, length: int, content_type: str = "application/json") -> str:

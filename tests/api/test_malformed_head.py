@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.test_body_limit import raw_exchange
 from trakrf_server.api.malformed import MALFORMED_HEAD, ApiHTTPServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,22 +25,6 @@ def http_server(request, io_loop, _unused_port, app):
     yield server
     server.stop()
     io_loop.run_sync(server.close_all_connections)
-
-
-async def exchange(port: int, raw: bytes) -> tuple[str, dict, bytes]:
-    """Send ``raw`` on a fresh connection; return status line, headers, body."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(raw)
-    await writer.drain()
-    answer = await asyncio.wait_for(reader.read(), timeout=10)
-    writer.close()
-    top, _, payload = answer.partition(b"\r\n\r\n")
-    status, *lines = top.decode().split("\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, payload
 
 
 def assert_envelope(status: str, headers: dict, payload: bytes, path: str) -> None:
@@ -70,14 +55,14 @@ MALFORMED = [
 async def test_malformed_header_gets_the_envelope(http_server, http_port, header):
     # ERR-1, ERR-3, REQ-1: not Tornado's bare 400 without body or request id
     raw = b"GET /api/v1/assets?limit=1 HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n"
-    status, headers, payload = await exchange(http_port, raw)
+    status, headers, payload = await raw_exchange(http_port, raw)
     assert_envelope(status, headers, payload, "/api/v1/assets")
 
 
 @pytest.mark.gen_test
 async def test_malformed_request_line_has_an_empty_instance(http_server, http_port):
     # no request line to take the path from: the envelope all the same
-    status, headers, payload = await exchange(http_port, b"NONSENSE\r\n\r\n")
+    status, headers, payload = await raw_exchange(http_port, b"NONSENSE\r\n\r\n")
     assert_envelope(status, headers, payload, "")
 
 
